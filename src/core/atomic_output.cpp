@@ -1,0 +1,99 @@
+#include "vivid/atomic_output.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "vivid/error.h"
+
+namespace vivid {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string random_suffix() {
+    std::random_device rd;
+    return std::to_string(::getpid()) + "." + std::to_string(rd());
+}
+
+void fsync_path(const fs::path& path, int flags) {
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0) return;  // best effort: some filesystems refuse directory fds
+    ::fsync(fd);
+    ::close(fd);
+}
+
+}  // namespace
+
+void write_file_atomically(const fs::path& path, std::span<const std::byte> bytes) {
+    const fs::path tmp = path.string() + ".tmp." + random_suffix();
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(path.string(), std::string("cannot create: ") + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw Error(path.string(), std::string("cannot write: ") + std::strerror(e));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        throw Error(path.string(), std::string("cannot flush: ") + std::strerror(e));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        throw Error(path.string(), std::string("cannot rename into place: ") + std::strerror(e));
+    }
+    fsync_path(path.parent_path().empty() ? fs::path(".") : path.parent_path(), O_RDONLY);
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+    write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
+}
+
+void build_directory_atomically(const fs::path& dir, bool force,
+                                const std::function<void(const fs::path&)>& fill) {
+    std::error_code ec;
+    const bool exists = fs::exists(dir, ec);
+    if (exists) {
+        if (!fs::is_directory(dir, ec)) throw Error(dir.string(), "exists and is not a directory");
+        if (!fs::is_empty(dir, ec) && !force)
+            throw Error(dir.string(), "exists and is not empty (use --force to replace it)");
+    }
+    fs::path parent = dir.parent_path();
+    if (parent.empty()) parent = ".";
+    if (!fs::is_directory(parent, ec)) throw Error(dir.string(), "parent folder does not exist");
+    const fs::path tmp = parent / ("." + dir.filename().string() + ".tmp." + random_suffix());
+    if (!fs::create_directory(tmp, ec))
+        throw Error(dir.string(), "cannot create a temporary folder beside it: " + ec.message());
+    try {
+        fill(tmp);
+        for (const auto& entry : fs::directory_iterator(tmp)) fsync_path(entry.path(), O_RDONLY);
+        fsync_path(tmp, O_RDONLY);
+        if (exists) {
+            // Move the old folder aside first so a failure never leaves neither.
+            const fs::path old = parent / ("." + dir.filename().string() + ".old." + random_suffix());
+            fs::rename(dir, old);
+            fs::rename(tmp, dir);
+            fs::remove_all(old, ec);
+        } else {
+            fs::rename(tmp, dir);
+        }
+        fsync_path(parent, O_RDONLY);
+    } catch (...) {
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+}
+
+}  // namespace vivid

@@ -1,0 +1,93 @@
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "test_support.h"
+
+namespace vivid::test {
+
+std::filesystem::path data_dir() { return VIVID_TEST_DATA_DIR; }
+std::filesystem::path conformance_dir() { return VIVID_CONFORMANCE_DIR; }
+std::filesystem::path source_dir() { return VIVID_SOURCE_DIR; }
+std::filesystem::path cli_path() { return VIVID_CLI_PATH; }
+
+TempDir::TempDir() {
+    std::random_device rd;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        auto candidate = std::filesystem::temp_directory_path() /
+                         ("vivid_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
+        if (std::filesystem::create_directory(candidate)) {
+            path_ = candidate;
+            return;
+        }
+    }
+    throw std::runtime_error("cannot create a temp dir");
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+static std::string slurp_fd(int fd) {
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    return out;
+}
+
+CommandResult run_cli(const std::vector<std::string>& args) {
+    TempDir tmp;
+    const auto out_path = tmp / "stdout";
+    const auto err_path = tmp / "stderr";
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int in = ::open("/dev/null", O_RDONLY);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        ::dup2(in, 0);
+        std::vector<std::string> argv_storage;
+        argv_storage.push_back(cli_path().string());
+        for (const auto& a : args) argv_storage.push_back(a);
+        std::vector<char*> argv;
+        for (auto& a : argv_storage) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CommandResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    int fd = ::open(out_path.c_str(), O_RDONLY);
+    r.out = slurp_fd(fd);
+    ::close(fd);
+    fd = ::open(err_path.c_str(), O_RDONLY);
+    r.err = slurp_fd(fd);
+    ::close(fd);
+    return r;
+}
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream f(path, std::ios::binary);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string read_bytes(const std::filesystem::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+}  // namespace vivid::test

@@ -1,0 +1,40 @@
+// Paths and small helpers shared by the tests.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vivid::test {
+
+std::filesystem::path data_dir();         // tests/data
+std::filesystem::path conformance_dir();  // tests/conformance/cases
+std::filesystem::path source_dir();       // the repository root
+std::filesystem::path cli_path();         // the built `vivid` binary
+
+// A fresh empty directory under the system temp dir, removed when the object dies.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+struct CommandResult {
+    int exit_code = 0;
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+// Runs the vivid CLI with `args` (no shell involved in quoting: each arg is passed as is).
+CommandResult run_cli(const std::vector<std::string>& args);
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+std::string read_bytes(const std::filesystem::path& path);
+
+}  // namespace vivid::test
