@@ -1,0 +1,48 @@
+// Loading and running ViViT and VideoMAE models (fp32).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "vivid/model_config.h"
+#include "vivid/tensor.h"
+
+namespace vivid {
+
+struct ModelOutputs {
+    Tensor logits;  // classification: (B, num_labels); pre-training: (B, num_masked, 3*t*p*p)
+    Tensor loss;    // pre-training with a mask: shape [1]; undefined otherwise
+};
+
+enum class KernelChoice { Optimized, Reference };
+
+class VideoModel {
+public:
+    virtual ~VideoModel() = default;
+    virtual const ModelConfig& config() const = 0;
+    // HF architecture name this model runs, e.g. "VideoMAEForPreTraining".
+    virtual std::string architecture() const = 0;
+    virtual bool is_pretraining() const { return false; }
+    // Number of patches (tokens without CLS) per clip, the length of a bool_masked_pos row.
+    virtual int64_t num_patches() const = 0;
+    // pixel_values: float32 (B, num_frames, num_channels, image_size, image_size).
+    // bool_masked_pos: uint8/bool (B, num_patches), required for pre-training models.
+    // Bad shapes throw vivid::Error with source "pixel_values" / "bool_masked_pos".
+    virtual ModelOutputs forward(const Tensor& pixel_values, const Tensor* bool_masked_pos) = 0;
+};
+
+// Builds a model from a config and HF-named weights; `weights_source` names the file in
+// errors (missing weight, wrong shape naming both shapes).
+std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
+                                        const std::string& weights_source,
+                                        KernelChoice kernels = KernelChoice::Optimized);
+
+// Loads an HF model folder: config.json plus model.safetensors, a sharded
+// model.safetensors.index.json, or pytorch_model.bin.
+std::unique_ptr<VideoModel> load_model(const std::string& dir,
+                                       KernelChoice kernels = KernelChoice::Optimized);
+
+// The folder's weights alone (same file rules as load_model); `source` receives the file used.
+TensorMap load_model_weights(const std::string& dir, std::string& source);
+
+}  // namespace vivid

@@ -1,0 +1,82 @@
+// Model configurations, field for field as Hugging Face's config.json spells them.
+// Defaults (used when a key is absent) are HF's, listed once in src/formats/model_config.cpp
+// beside the HF class they come from.
+#pragma once
+
+#include <array>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace vivid {
+
+// The PretrainedConfig fields vivid uses.
+struct CommonConfig {
+    std::vector<std::string> architectures;
+    std::vector<std::string> id2label;  // index -> label; HF default: LABEL_0, LABEL_1
+    std::string torch_dtype = "float32";
+    int64_t num_labels() const { return static_cast<int64_t>(id2label.size()); }
+};
+
+// transformers VivitConfig.
+struct VivitConfig {
+    int64_t image_size = 224;
+    int64_t num_frames = 32;
+    std::array<int64_t, 3> tubelet_size = {2, 16, 16};
+    int64_t num_channels = 3;
+    int64_t hidden_size = 768;
+    int64_t num_hidden_layers = 12;
+    int64_t num_attention_heads = 12;
+    int64_t intermediate_size = 3072;
+    std::string hidden_act = "gelu_fast";
+    double hidden_dropout_prob = 0.0;
+    double attention_probs_dropout_prob = 0.0;
+    double initializer_range = 0.02;
+    double layer_norm_eps = 1e-6;
+    bool qkv_bias = true;
+    CommonConfig common;
+};
+
+// transformers VideoMAEConfig.
+struct VideoMAEConfig {
+    int64_t image_size = 224;
+    int64_t patch_size = 16;
+    int64_t num_channels = 3;
+    int64_t num_frames = 16;
+    int64_t tubelet_size = 2;
+    int64_t hidden_size = 768;
+    int64_t num_hidden_layers = 12;
+    int64_t num_attention_heads = 12;
+    int64_t intermediate_size = 3072;
+    std::string hidden_act = "gelu";
+    double hidden_dropout_prob = 0.0;
+    double attention_probs_dropout_prob = 0.0;
+    double initializer_range = 0.02;
+    double layer_norm_eps = 1e-12;
+    bool qkv_bias = true;
+    bool use_mean_pooling = true;
+    int64_t decoder_num_attention_heads = 6;
+    int64_t decoder_hidden_size = 384;
+    int64_t decoder_num_hidden_layers = 4;
+    int64_t decoder_intermediate_size = 1536;
+    bool norm_pix_loss = true;
+    CommonConfig common;
+};
+
+using ModelConfig = std::variant<VivitConfig, VideoMAEConfig>;
+
+const CommonConfig& common_config(const ModelConfig& config);
+std::string model_type(const ModelConfig& config);  // "vivit" or "videomae"
+int64_t config_num_frames(const ModelConfig& config);
+int64_t config_image_size(const ModelConfig& config);
+
+// Parses config.json text; `source` names the file in errors. Unknown model_type, a key of
+// the wrong type or an impossible value (e.g. hidden_size not divisible by heads) -> Error.
+ModelConfig parse_model_config(const std::string& json_text, const std::string& source);
+ModelConfig load_model_config(const std::string& path);
+
+// config.json as HF's save_pretrained writes it for this config: architectures, every
+// model field, id2label/label2id, model_type, torch_dtype (keys sorted, 2-space indent).
+std::string model_config_to_json(const ModelConfig& config);
+
+}  // namespace vivid

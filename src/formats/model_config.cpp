@@ -1,0 +1,307 @@
+#include "vivid/model_config.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "vivid/error.h"
+#include "vivid/mapped_file.h"
+
+namespace vivid {
+namespace {
+
+using nlohmann::json;
+
+// Reads config fields with HF's defaults: a struct's initial values ARE the defaults of the
+// HF class (VivitConfig / VideoMAEConfig / PretrainedConfig), so an absent key keeps them.
+class FieldReader {
+public:
+    FieldReader(const json& j, const std::string& source) : j_(j), source_(source) {}
+
+    void get(const char* key, int64_t& out) {
+        if (!present(key)) return;
+        const json& v = j_[key];
+        if (!v.is_number_integer()) fail(key, "an integer");
+        out = v.get<int64_t>();
+    }
+    void get(const char* key, double& out) {
+        if (!present(key)) return;
+        const json& v = j_[key];
+        if (!v.is_number()) fail(key, "a number");
+        out = v.get<double>();
+    }
+    void get(const char* key, bool& out) {
+        if (!present(key)) return;
+        const json& v = j_[key];
+        if (!v.is_boolean()) fail(key, "true or false");
+        out = v.get<bool>();
+    }
+    void get(const char* key, std::string& out) {
+        if (!present(key)) return;
+        const json& v = j_[key];
+        if (!v.is_string()) fail(key, "a string");
+        out = v.get<std::string>();
+    }
+    // ViViT's tubelet_size is a list of three; an int is accepted as [t, t, t]? HF requires a list.
+    void get(const char* key, std::array<int64_t, 3>& out) {
+        if (!present(key)) return;
+        const json& v = j_[key];
+        if (!v.is_array() || v.size() != 3) fail(key, "a list of 3 integers");
+        for (std::size_t i = 0; i < 3; ++i) {
+            if (!v[i].is_number_integer()) fail(key, "a list of 3 integers");
+            out[i] = v[i].get<int64_t>();
+        }
+    }
+    void common(CommonConfig& c) {
+        if (present("architectures")) {
+            const json& v = j_["architectures"];
+            if (!v.is_array()) fail("architectures", "a list of strings");
+            for (const json& a : v) {
+                if (!a.is_string()) fail("architectures", "a list of strings");
+                c.architectures.push_back(a.get<std::string>());
+            }
+        }
+        get("torch_dtype", c.torch_dtype);
+        read_labels(c);
+    }
+
+private:
+    bool present(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }
+    [[noreturn]] void fail(const std::string& key, const std::string& expected) const {
+        throw Error(source_, "config key '" + key + "' must be " + expected + ", got " + j_[key].dump());
+    }
+
+    // PretrainedConfig: id2label wins; else num_labels makes LABEL_i; else 2 labels.
+    void read_labels(CommonConfig& c) {
+        if (present("id2label")) {
+            const json& m = j_["id2label"];
+            if (!m.is_object()) fail("id2label", "an object of index -> label");
+            c.id2label.assign(m.size(), std::string());
+            std::vector<bool> seen(m.size(), false);
+            for (auto it = m.begin(); it != m.end(); ++it) {
+                std::size_t idx = 0;
+                try {
+                    std::size_t used = 0;
+                    idx = std::stoul(it.key(), &used);
+                    if (used != it.key().size()) throw std::invalid_argument("");
+                } catch (const std::exception&) {
+                    throw Error(source_, "id2label key '" + it.key() + "' is not an index");
+                }
+                if (idx >= m.size() || seen[idx])
+                    throw Error(source_, "id2label indices must be 0.." + std::to_string(m.size() - 1) +
+                                             " without gaps, got '" + it.key() + "'");
+                if (!it.value().is_string()) throw Error(source_, "id2label['" + it.key() + "'] is not a string");
+                seen[idx] = true;
+                c.id2label[idx] = it.value().get<std::string>();
+            }
+            return;
+        }
+        int64_t n = 2;
+        get("num_labels", n);
+        if (n < 0 || n > 10'000'000) throw Error(source_, "num_labels out of range");
+        for (int64_t i = 0; i < n; ++i) c.id2label.push_back("LABEL_" + std::to_string(i));
+    }
+
+    const json& j_;
+    std::string source_;
+};
+
+void require_positive(const std::string& source, const char* key, int64_t v) {
+    if (v <= 0) throw Error(source, "config key '" + std::string(key) + "' must be positive, got " + std::to_string(v));
+}
+
+void require_divides(const std::string& source, const std::string& what, int64_t a, const std::string& by, int64_t b) {
+    if (b <= 0 || a % b != 0)
+        throw Error(source, what + " (" + std::to_string(a) + ") is not divisible by " + by + " (" + std::to_string(b) + ")");
+}
+
+VivitConfig parse_vivit(const json& j, const std::string& source) {
+    VivitConfig c;
+    FieldReader r(j, source);
+    r.get("image_size", c.image_size);
+    r.get("num_frames", c.num_frames);
+    r.get("tubelet_size", c.tubelet_size);
+    r.get("num_channels", c.num_channels);
+    r.get("hidden_size", c.hidden_size);
+    r.get("num_hidden_layers", c.num_hidden_layers);
+    r.get("num_attention_heads", c.num_attention_heads);
+    r.get("intermediate_size", c.intermediate_size);
+    r.get("hidden_act", c.hidden_act);
+    r.get("hidden_dropout_prob", c.hidden_dropout_prob);
+    r.get("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+    r.get("initializer_range", c.initializer_range);
+    r.get("layer_norm_eps", c.layer_norm_eps);
+    r.get("qkv_bias", c.qkv_bias);
+    r.common(c.common);
+    for (auto [k, v] : {std::pair{"image_size", c.image_size}, {"num_frames", c.num_frames},
+                        {"num_channels", c.num_channels}, {"hidden_size", c.hidden_size},
+                        {"num_attention_heads", c.num_attention_heads},
+                        {"intermediate_size", c.intermediate_size}, {"tubelet_size", c.tubelet_size[0]},
+                        {"tubelet_size", c.tubelet_size[1]}, {"tubelet_size", c.tubelet_size[2]}})
+        require_positive(source, k, v);
+    if (c.num_hidden_layers < 0) throw Error(source, "config key 'num_hidden_layers' must not be negative");
+    require_divides(source, "hidden_size", c.hidden_size, "num_attention_heads", c.num_attention_heads);
+    require_divides(source, "num_frames", c.num_frames, "tubelet_size[0]", c.tubelet_size[0]);
+    require_divides(source, "image_size", c.image_size, "tubelet_size[1]", c.tubelet_size[1]);
+    require_divides(source, "image_size", c.image_size, "tubelet_size[2]", c.tubelet_size[2]);
+    return c;
+}
+
+VideoMAEConfig parse_videomae(const json& j, const std::string& source) {
+    VideoMAEConfig c;
+    FieldReader r(j, source);
+    r.get("image_size", c.image_size);
+    r.get("patch_size", c.patch_size);
+    r.get("num_channels", c.num_channels);
+    r.get("num_frames", c.num_frames);
+    r.get("tubelet_size", c.tubelet_size);
+    r.get("hidden_size", c.hidden_size);
+    r.get("num_hidden_layers", c.num_hidden_layers);
+    r.get("num_attention_heads", c.num_attention_heads);
+    r.get("intermediate_size", c.intermediate_size);
+    r.get("hidden_act", c.hidden_act);
+    r.get("hidden_dropout_prob", c.hidden_dropout_prob);
+    r.get("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+    r.get("initializer_range", c.initializer_range);
+    r.get("layer_norm_eps", c.layer_norm_eps);
+    r.get("qkv_bias", c.qkv_bias);
+    r.get("use_mean_pooling", c.use_mean_pooling);
+    r.get("decoder_num_attention_heads", c.decoder_num_attention_heads);
+    r.get("decoder_hidden_size", c.decoder_hidden_size);
+    r.get("decoder_num_hidden_layers", c.decoder_num_hidden_layers);
+    r.get("decoder_intermediate_size", c.decoder_intermediate_size);
+    r.get("norm_pix_loss", c.norm_pix_loss);
+    r.common(c.common);
+    for (auto [k, v] : {std::pair{"image_size", c.image_size}, {"patch_size", c.patch_size},
+                        {"num_channels", c.num_channels}, {"num_frames", c.num_frames},
+                        {"tubelet_size", c.tubelet_size}, {"hidden_size", c.hidden_size},
+                        {"num_attention_heads", c.num_attention_heads},
+                        {"intermediate_size", c.intermediate_size},
+                        {"decoder_num_attention_heads", c.decoder_num_attention_heads},
+                        {"decoder_hidden_size", c.decoder_hidden_size},
+                        {"decoder_intermediate_size", c.decoder_intermediate_size}})
+        require_positive(source, k, v);
+    if (c.num_hidden_layers < 0 || c.decoder_num_hidden_layers < 0)
+        throw Error(source, "layer counts must not be negative");
+    require_divides(source, "hidden_size", c.hidden_size, "num_attention_heads", c.num_attention_heads);
+    require_divides(source, "decoder_hidden_size", c.decoder_hidden_size, "decoder_num_attention_heads",
+                    c.decoder_num_attention_heads);
+    require_divides(source, "num_frames", c.num_frames, "tubelet_size", c.tubelet_size);
+    require_divides(source, "image_size", c.image_size, "patch_size", c.patch_size);
+    return c;
+}
+
+json labels_json(const CommonConfig& c, json& label2id) {
+    json id2label = json::object();
+    label2id = json::object();
+    for (std::size_t i = 0; i < c.id2label.size(); ++i) {
+        id2label[std::to_string(i)] = c.id2label[i];
+        label2id[c.id2label[i]] = static_cast<int64_t>(i);
+    }
+    return id2label;
+}
+
+bool default_labels(const CommonConfig& c) {
+    return c.id2label == std::vector<std::string>{"LABEL_0", "LABEL_1"};
+}
+
+// save_pretrained writes only what differs from PretrainedConfig's defaults, so the default
+// two LABEL_i labels are left out, as in HF's pre-training configs.
+void common_to_json(const CommonConfig& c, json& j) {
+    j["architectures"] = c.architectures;
+    if (!default_labels(c)) {
+        json label2id;
+        j["id2label"] = labels_json(c, label2id);
+        j["label2id"] = label2id;
+    }
+    j["torch_dtype"] = c.torch_dtype;
+}
+
+}  // namespace
+
+const CommonConfig& common_config(const ModelConfig& config) {
+    return std::visit([](const auto& c) -> const CommonConfig& { return c.common; }, config);
+}
+
+std::string model_type(const ModelConfig& config) {
+    return std::holds_alternative<VivitConfig>(config) ? "vivit" : "videomae";
+}
+
+int64_t config_num_frames(const ModelConfig& config) {
+    return std::visit([](const auto& c) { return c.num_frames; }, config);
+}
+
+int64_t config_image_size(const ModelConfig& config) {
+    return std::visit([](const auto& c) { return c.image_size; }, config);
+}
+
+ModelConfig parse_model_config(const std::string& json_text, const std::string& source) {
+    json j;
+    try {
+        j = json::parse(json_text);
+    } catch (const json::exception& e) {
+        throw Error(source, "not valid JSON");
+    }
+    if (!j.is_object()) throw Error(source, "config is not a JSON object");
+    if (!j.contains("model_type") || !j["model_type"].is_string())
+        throw Error(source, "missing 'model_type' (expected \"vivit\" or \"videomae\")");
+    const std::string type = j["model_type"].get<std::string>();
+    if (type == "vivit") return parse_vivit(j, source);
+    if (type == "videomae") return parse_videomae(j, source);
+    throw Error(source, "unknown model_type '" + type + "' (vivid supports \"vivit\" and \"videomae\")");
+}
+
+ModelConfig load_model_config(const std::string& path) {
+    auto storage = map_file(path);
+    return parse_model_config(std::string(reinterpret_cast<const char*>(storage->data()), storage->size()),
+                              path);
+}
+
+std::string model_config_to_json(const ModelConfig& config) {
+    json j;
+    if (const auto* v = std::get_if<VivitConfig>(&config)) {
+        j["image_size"] = v->image_size;
+        j["num_frames"] = v->num_frames;
+        j["tubelet_size"] = v->tubelet_size;
+        j["num_channels"] = v->num_channels;
+        j["hidden_size"] = v->hidden_size;
+        j["num_hidden_layers"] = v->num_hidden_layers;
+        j["num_attention_heads"] = v->num_attention_heads;
+        j["intermediate_size"] = v->intermediate_size;
+        j["hidden_act"] = v->hidden_act;
+        j["hidden_dropout_prob"] = v->hidden_dropout_prob;
+        j["attention_probs_dropout_prob"] = v->attention_probs_dropout_prob;
+        j["initializer_range"] = v->initializer_range;
+        j["layer_norm_eps"] = v->layer_norm_eps;
+        j["qkv_bias"] = v->qkv_bias;
+        common_to_json(v->common, j);
+    } else {
+        const auto& m = std::get<VideoMAEConfig>(config);
+        j["image_size"] = m.image_size;
+        j["patch_size"] = m.patch_size;
+        j["num_channels"] = m.num_channels;
+        j["num_frames"] = m.num_frames;
+        j["tubelet_size"] = m.tubelet_size;
+        j["hidden_size"] = m.hidden_size;
+        j["num_hidden_layers"] = m.num_hidden_layers;
+        j["num_attention_heads"] = m.num_attention_heads;
+        j["intermediate_size"] = m.intermediate_size;
+        j["hidden_act"] = m.hidden_act;
+        j["hidden_dropout_prob"] = m.hidden_dropout_prob;
+        j["attention_probs_dropout_prob"] = m.attention_probs_dropout_prob;
+        j["initializer_range"] = m.initializer_range;
+        j["layer_norm_eps"] = m.layer_norm_eps;
+        j["qkv_bias"] = m.qkv_bias;
+        j["use_mean_pooling"] = m.use_mean_pooling;
+        j["decoder_num_attention_heads"] = m.decoder_num_attention_heads;
+        j["decoder_hidden_size"] = m.decoder_hidden_size;
+        j["decoder_num_hidden_layers"] = m.decoder_num_hidden_layers;
+        j["decoder_intermediate_size"] = m.decoder_intermediate_size;
+        j["norm_pix_loss"] = m.norm_pix_loss;
+        common_to_json(m.common, j);
+    }
+    j["model_type"] = model_type(config);
+    return j.dump(2) + "\n";
+}
+
+}  // namespace vivid

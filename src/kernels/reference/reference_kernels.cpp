@@ -1,0 +1,76 @@
+// Plain reference kernels: straightforward loops with double accumulation, written to be
+// read and trusted, not to be fast. Tests compare the optimized kernels against these.
+#include <cmath>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "kernels/reference/scalar_activation.h"
+
+namespace vivid::kernels {
+namespace {
+
+void ref_linear(const float* x, const float* w, const float* bias, float* y, int64_t m, int64_t n,
+                int64_t k) {
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+            double acc = bias ? bias[j] : 0.0;
+            for (int64_t p = 0; p < k; ++p) acc += static_cast<double>(x[i * k + p]) * w[j * k + p];
+            y[i * n + j] = static_cast<float>(acc);
+        }
+}
+
+void ref_layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows,
+                    int64_t dim, float eps) {
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * dim;
+        double mean = 0;
+        for (int64_t i = 0; i < dim; ++i) mean += xr[i];
+        mean /= static_cast<double>(dim);
+        double var = 0;
+        for (int64_t i = 0; i < dim; ++i) var += (xr[i] - mean) * (xr[i] - mean);
+        var /= static_cast<double>(dim);
+        const double inv = 1.0 / std::sqrt(var + static_cast<double>(eps));
+        for (int64_t i = 0; i < dim; ++i)
+            y[r * dim + i] = static_cast<float>((xr[i] - mean) * inv * gamma[i] + beta[i]);
+    }
+}
+
+void ref_activation(Activation act, float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] = scalar_activation(act, x[i]);
+}
+
+void ref_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t heads,
+                   int64_t head_dim, float scale) {
+    const int64_t d = heads * head_dim;
+    std::vector<double> p(static_cast<std::size_t>(tokens));
+    for (int64_t b = 0; b < batch; ++b)
+        for (int64_t h = 0; h < heads; ++h)
+            for (int64_t i = 0; i < tokens; ++i) {
+                const float* q = qkv + (b * tokens + i) * 3 * d + h * head_dim;
+                double mx = -INFINITY;
+                for (int64_t j = 0; j < tokens; ++j) {
+                    const float* kk = qkv + (b * tokens + j) * 3 * d + d + h * head_dim;
+                    double s = 0;
+                    for (int64_t c = 0; c < head_dim; ++c) s += static_cast<double>(q[c]) * kk[c];
+                    p[j] = s * scale;
+                    mx = std::max(mx, p[j]);
+                }
+                double sum = 0;
+                for (int64_t j = 0; j < tokens; ++j) sum += (p[j] = std::exp(p[j] - mx));
+                for (int64_t c = 0; c < head_dim; ++c) {
+                    double acc = 0;
+                    for (int64_t j = 0; j < tokens; ++j)
+                        acc += p[j] * qkv[(b * tokens + j) * 3 * d + 2 * d + h * head_dim + c];
+                    out[(b * tokens + i) * d + h * head_dim + c] = static_cast<float>(acc / sum);
+                }
+            }
+}
+
+}  // namespace
+
+const KernelSet& reference_kernels() {
+    static const KernelSet set{"reference", ref_linear, ref_layer_norm, ref_activation, ref_attention};
+    return set;
+}
+
+}  // namespace vivid::kernels

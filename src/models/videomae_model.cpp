@@ -1,0 +1,210 @@
+// VideoMAE (HF modeling_videomae.py): VideoMAEForVideoClassification and
+// VideoMAEForPreTraining. See FINDINGS.md: three LayerNorm eps values (layer_norm_eps for the
+// layers and videomae.layernorm, torch's default 1e-5 for fc_norm and decoder.norm), no CLS
+// token, fixed sinusoid position tables, q/v biases with a zero key bias.
+#include <cstring>
+
+#include "models/model_parts.h"
+#include "models/pretraining_loss.h"
+#include "models/sinusoid_table.h"
+#include "vivid/error.h"
+
+namespace vivid {
+namespace {
+
+constexpr float kTorchLayerNormEps = 1e-5f;  // nn.LayerNorm(dim) default: fc_norm, decoder.norm
+
+VitLayerShape layer_shape(int64_t hidden, int64_t heads, int64_t intermediate, const VideoMAEConfig& c,
+                          const std::string& source) {
+    return {hidden, heads, intermediate, static_cast<float>(c.layer_norm_eps),
+            kernels::parse_activation(c.hidden_act, source)};
+}
+
+std::vector<VitLayer> load_layers(const WeightReader& w, const std::string& prefix, int64_t count,
+                                  const VitLayerShape& shape, bool qkv_bias) {
+    std::vector<VitLayer> layers;
+    for (int64_t i = 0; i < count; ++i)
+        layers.push_back(VitLayer::load(w, prefix + std::to_string(i) + ".", shape,
+                                        qkv_bias ? QkvBias::QAndVOnly : QkvBias::None));
+    return layers;
+}
+
+// Per-sample lists of visible and masked patch indices (ascending), validated.
+struct MaskSplit {
+    std::vector<std::vector<int64_t>> visible, masked;
+    int64_t num_masked = 0;
+};
+
+MaskSplit split_mask(const Tensor& mask, int64_t batch, int64_t patches) {
+    if (mask.dtype() != DType::U8 && mask.dtype() != DType::Bool)
+        throw Error("bool_masked_pos", "must be uint8 or bool, got " + std::string(dtype_name(mask.dtype())));
+    if (mask.dim() != 2 || mask.size(0) != batch || mask.size(1) != patches)
+        throw Error("bool_masked_pos", "has shape " + shape_to_string(mask.shape()) + " but the model needs [" +
+                                           std::to_string(batch) + ", " + std::to_string(patches) + "]");
+    const Tensor m = mask.is_contiguous() ? mask : mask.contiguous_copy();
+    const auto* bits = m.data<uint8_t>();
+    MaskSplit s;
+    s.visible.resize(batch);
+    s.masked.resize(batch);
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t i = 0; i < patches; ++i) (bits[b * patches + i] ? s.masked : s.visible)[b].push_back(i);
+        const int64_t count = static_cast<int64_t>(s.masked[b].size());
+        if (b == 0) s.num_masked = count;
+        if (count != s.num_masked)
+            throw Error("bool_masked_pos", "sample " + std::to_string(b) + " masks " + std::to_string(count) +
+                                               " patches but sample 0 masks " + std::to_string(s.num_masked) +
+                                               "; every sample must mask the same number");
+    }
+    if (s.num_masked == patches) throw Error("bool_masked_pos", "masks every patch; at least one must stay visible");
+    return s;
+}
+
+class VideoMAEModel final : public VideoModel {
+public:
+    VideoMAEModel(const VideoMAEConfig& c, const TensorMap& weights, const std::string& source,
+                  const kernels::KernelSet& k, bool pretraining)
+        : config_(c), full_config_(c), k_(k), pretraining_(pretraining) {
+        WeightReader w(weights, source);
+        const int64_t d = c.hidden_size;
+        enc_shape_ = layer_shape(d, c.num_attention_heads, c.intermediate_size, c, source);
+        TubeletGrid grid{c.num_frames, c.num_channels, c.image_size, c.image_size,
+                         c.tubelet_size, c.patch_size, c.patch_size};
+        embed_ = TubeletEmbedding::load(w, "videomae.embeddings.patch_embeddings.", grid, d);
+        patches_ = grid.tokens();
+        pos_ = sinusoid_table(patches_, d);
+        encoder_ = load_layers(w, "videomae.encoder.layer.", c.num_hidden_layers, enc_shape_, c.qkv_bias);
+        // HF VideoMAEModel: a final LayerNorm exists only without mean pooling.
+        if (!c.use_mean_pooling) final_norm_ = LayerNormWeights::load(w, "videomae.layernorm.", d);
+        if (pretraining_) {
+            const int64_t dd = c.decoder_hidden_size;
+            dec_shape_ = layer_shape(dd, c.decoder_num_attention_heads, c.decoder_intermediate_size, c, source);
+            encoder_to_decoder_ = LinearWeights::load(w, "encoder_to_decoder.", dd, d, false);
+            mask_token_ = w.take("mask_token", {1, 1, dd});
+            dec_pos_ = sinusoid_table(patches_, dd);
+            decoder_ = load_layers(w, "decoder.decoder_layers.", c.decoder_num_hidden_layers, dec_shape_, c.qkv_bias);
+            decoder_norm_ = LayerNormWeights::load(w, "decoder.norm.", dd);
+            decoder_head_ = LinearWeights::load(w, "decoder.head.", c.num_channels * c.tubelet_size * c.patch_size * c.patch_size, dd);
+        } else {
+            if (c.use_mean_pooling) fc_norm_ = LayerNormWeights::load(w, "fc_norm.", d);
+            classifier_ = LinearWeights::load(w, "classifier.", c.common.num_labels(), d);
+        }
+    }
+
+    const ModelConfig& config() const override { return full_config_; }
+    std::string architecture() const override {
+        return pretraining_ ? "VideoMAEForPreTraining" : "VideoMAEForVideoClassification";
+    }
+    bool is_pretraining() const override { return pretraining_; }
+    int64_t num_patches() const override { return patches_; }
+
+    ModelOutputs forward(const Tensor& pixel_values, const Tensor* mask) override {
+        const int64_t batch = embed_.check_input(pixel_values);
+        const int64_t d = enc_shape_.hidden;
+        embedded_.resize(static_cast<std::size_t>(batch * patches_ * d));
+        embed_.forward(k_, pixel_values, embedded_.data(), scratch_);
+        for (int64_t b = 0; b < batch; ++b)
+            for (int64_t i = 0; i < patches_ * d; ++i) embedded_[b * patches_ * d + i] += pos_[i];
+        if (pretraining_) {
+            if (!mask) throw Error("bool_masked_pos", "a pre-training model needs a mask (bool_masked_pos)");
+            return forward_pretraining(pixel_values, split_mask(*mask, batch, patches_), batch);
+        }
+        return forward_classification(batch);
+    }
+
+private:
+    ModelOutputs forward_classification(int64_t batch) {
+        const int64_t d = enc_shape_.hidden;
+        for (const VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, embedded_.data(), batch, patches_, ws_);
+        Tensor pooled = Tensor::zeros(DType::F32, {batch, d});
+        float* p = pooled.data_mut<float>();
+        if (config_.use_mean_pooling) {
+            for (int64_t b = 0; b < batch; ++b)
+                for (int64_t j = 0; j < d; ++j) {
+                    double sum = 0;
+                    for (int64_t t = 0; t < patches_; ++t) sum += embedded_[(b * patches_ + t) * d + j];
+                    p[b * d + j] = static_cast<float>(sum / static_cast<double>(patches_));
+                }
+            fc_norm_.apply(k_, p, batch, kTorchLayerNormEps);
+        } else {
+            // No CLS token: "token 0" is the first patch. LayerNorm is row-wise.
+            for (int64_t b = 0; b < batch; ++b)
+                std::memcpy(p + b * d, embedded_.data() + b * patches_ * d, d * sizeof(float));
+            final_norm_.apply(k_, p, batch, enc_shape_.layer_norm_eps);
+        }
+        ModelOutputs out;
+        out.logits = classifier_.apply(k_, p, batch);
+        return out;
+    }
+
+    ModelOutputs forward_pretraining(const Tensor& pixel_values, const MaskSplit& m, int64_t batch) {
+        const int64_t d = enc_shape_.hidden, dd = dec_shape_.hidden;
+        const int64_t nvis = patches_ - m.num_masked;
+        // Encoder on the visible patches only, in ascending patch order.
+        std::vector<float> vis(static_cast<std::size_t>(batch * nvis * d));
+        for (int64_t b = 0; b < batch; ++b)
+            for (int64_t i = 0; i < nvis; ++i)
+                std::memcpy(vis.data() + (b * nvis + i) * d, embedded_.data() + (b * patches_ + m.visible[b][i]) * d,
+                            d * sizeof(float));
+        for (const VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, vis.data(), batch, nvis, ws_);
+        if (!config_.use_mean_pooling) final_norm_.apply(k_, vis.data(), batch * nvis, enc_shape_.layer_norm_eps);
+        Tensor vis_dec = encoder_to_decoder_.apply(k_, vis.data(), batch * nvis);
+
+        // Decoder input: visible tokens first, then mask tokens, each with its own position.
+        std::vector<float> x(static_cast<std::size_t>(batch * patches_ * dd));
+        const float* mt = mask_token_.data<float>();
+        for (int64_t b = 0; b < batch; ++b) {
+            for (int64_t i = 0; i < nvis; ++i)
+                for (int64_t j = 0; j < dd; ++j)
+                    x[(b * patches_ + i) * dd + j] =
+                        vis_dec.data<float>()[(b * nvis + i) * dd + j] + dec_pos_[m.visible[b][i] * dd + j];
+            for (int64_t i = 0; i < m.num_masked; ++i)
+                for (int64_t j = 0; j < dd; ++j)
+                    x[(b * patches_ + nvis + i) * dd + j] = mt[j] + dec_pos_[m.masked[b][i] * dd + j];
+        }
+        for (const VitLayer& layer : decoder_) layer.forward(k_, dec_shape_, x.data(), batch, patches_, ws_);
+        // Only the last num_masked tokens (the mask tokens) are normalised and projected.
+        std::vector<float> tail(static_cast<std::size_t>(batch * m.num_masked * dd));
+        for (int64_t b = 0; b < batch; ++b)
+            std::memcpy(tail.data() + b * m.num_masked * dd, x.data() + (b * patches_ + nvis) * dd,
+                        m.num_masked * dd * sizeof(float));
+        decoder_norm_.apply(k_, tail.data(), batch * m.num_masked, kTorchLayerNormEps);
+        ModelOutputs out;
+        out.logits = decoder_head_.apply(k_, tail.data(), batch * m.num_masked)
+                         .reshape({batch, m.num_masked, decoder_head_.out});
+        out.loss = pretraining_loss(config_, pixel_values, m.masked, out.logits);
+        return out;
+    }
+
+    VideoMAEConfig config_;
+    ModelConfig full_config_;
+    const kernels::KernelSet& k_;
+    bool pretraining_;
+    VitLayerShape enc_shape_, dec_shape_;
+    TubeletEmbedding embed_;
+    int64_t patches_ = 0;
+    std::vector<float> pos_, dec_pos_;
+    std::vector<VitLayer> encoder_, decoder_;
+    LayerNormWeights final_norm_, fc_norm_, decoder_norm_;
+    LinearWeights classifier_, encoder_to_decoder_, decoder_head_;
+    Tensor mask_token_;
+    std::vector<float> embedded_, scratch_;
+    VitWorkspace ws_;
+};
+
+bool wants_pretraining(const VideoMAEConfig& c, const TensorMap& weights) {
+    for (const std::string& a : c.common.architectures) {
+        if (a == "VideoMAEForPreTraining") return true;
+        if (a == "VideoMAEForVideoClassification") return false;
+    }
+    // No architectures entry: decide from the weights, as the checkpoint says what it is.
+    return weights.count("decoder.head.weight") != 0 && weights.count("classifier.weight") == 0;
+}
+
+}  // namespace
+
+std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const TensorMap& weights,
+                                                const std::string& source, const kernels::KernelSet& k) {
+    return std::make_unique<VideoMAEModel>(c, weights, source, k, wants_pretraining(c, weights));
+}
+
+}  // namespace vivid

@@ -1,0 +1,21 @@
+#include "models/weight_reader.h"
+
+#include "vivid/error.h"
+
+namespace vivid {
+
+Tensor WeightReader::take(const std::string& name, const Shape& shape) const {
+    auto it = weights_.find(name);
+    if (it == weights_.end()) throw Error(source_, "missing weight '" + name + "'");
+    const Tensor& t = it->second;
+    if (t.shape() != shape)
+        throw Error(source_, "weight '" + name + "' has shape " + shape_to_string(t.shape()) +
+                                 " but the config needs " + shape_to_string(shape));
+    if (t.dtype() == DType::I64 || t.dtype() == DType::I32 || t.dtype() == DType::U8 ||
+        t.dtype() == DType::Bool)
+        throw Error(source_, "weight '" + name + "' has integer dtype " + std::string(dtype_name(t.dtype())));
+    Tensor f = t.to_float32();
+    return f.writable() ? f : f.contiguous_copy();
+}
+
+}  // namespace vivid

@@ -1,0 +1,26 @@
+// Takes named weights out of a checkpoint with the shapes the config implies; a missing
+// weight or a wrong shape is an error naming the weights file, the weight and both shapes.
+#pragma once
+
+#include <string>
+
+#include "vivid/tensor.h"
+
+namespace vivid {
+
+class WeightReader {
+public:
+    WeightReader(const TensorMap& weights, std::string source)
+        : weights_(weights), source_(std::move(source)) {}
+
+    // An owned, contiguous float32 copy (bf16/f16 weights are widened).
+    Tensor take(const std::string& name, const Shape& shape) const;
+    bool has(const std::string& name) const { return weights_.count(name) != 0; }
+    const std::string& source() const { return source_; }
+
+private:
+    const TensorMap& weights_;
+    std::string source_;
+};
+
+}  // namespace vivid

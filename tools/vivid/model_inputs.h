@@ -1,0 +1,28 @@
+// Inputs shared by the model-running commands: tensors from safetensors files, and
+// pixel_values from a video through the model folder's preprocessor_config.json.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "vivid/model.h"
+#include "vivid/tensor.h"
+
+namespace vivid::cli {
+
+// The tensor `name` from a safetensors file; an error naming the file if it is absent.
+Tensor read_named_tensor(const std::string& file, const std::string& name);
+
+struct VideoInputOptions {
+    int64_t frame_sampling_rate = 1;  // HF video-classification pipeline default
+    std::string preprocessor_config;  // default: <model>/preprocessor_config.json
+};
+void add_video_input_options(CLI::App& cmd, VideoInputOptions& options);
+
+// Decodes and samples `video` (num_frames from the model config), preprocesses it with the
+// folder's processor config, and returns float32 (1, T, C, H, W).
+Tensor video_to_pixel_values(const std::string& video, const std::string& model_dir,
+                             const VideoModel& model, const VideoInputOptions& options);
+
+}  // namespace vivid::cli
