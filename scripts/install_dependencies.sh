@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything vivid needs to build and test, from Debian's packages only.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config clang \
+  libgtest-dev libgmock-dev \
+  nlohmann-json3-dev libcli11-dev libfmt-dev \
+  libdnnl-dev \
+  libzip-dev libmsgpack-cxx-dev \
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
+  ffmpeg >/dev/null
