@@ -1,0 +1,158 @@
+// read_clips: decode (or take .npy rows), pick the sampled frames, build (T,H,W,3) clips.
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "video/ffmpeg_decoder.h"
+#include "vivid/error.h"
+#include "vivid/npy.h"
+#include "vivid/video_reader.h"
+
+namespace vivid {
+namespace {
+
+bool is_npy_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    char magic[6] = {};
+    f.read(magic, sizeof magic);
+    return f.gcount() == 6 && std::memcmp(magic, "\x93NUMPY", 6) == 0;
+}
+
+Tensor read_npy_frames(const std::string& path) {
+    Tensor t = read_npy(path);
+    if (t.dtype() != DType::U8 || t.dim() != 4 || t.size(3) != 3)
+        throw Error(path, "expected a uint8 array of frames (T,H,W,3), got " + std::string(dtype_name(t.dtype())) +
+                              " " + shape_to_string(t.shape()));
+    if (t.size(0) < 1 || t.size(1) < 1 || t.size(2) < 1) throw Error(path, "the frame array is empty: " + shape_to_string(t.shape()));
+    return t;
+}
+
+// One decoded frame's RGB bytes and size.
+struct RgbFrame {
+    int width = 0, height = 0;
+    std::vector<uint8_t> rgb;
+};
+
+struct DecodedFrames {
+    std::map<int64_t, RgbFrame> frames;  // the wanted ones, by index
+    int64_t seen = 0;                    // frames decoded before stopping
+};
+
+// Decodes up to the largest wanted index and keeps the wanted frames (converted to RGB).
+DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted) {
+    DecodedFrames out;
+    if (wanted.empty()) return out;
+    video::FfmpegDecoder decoder(path);
+    const int64_t last = *wanted.rbegin();
+    while (out.seen <= last && decoder.next_frame()) {
+        const int64_t i = out.seen++;
+        if (!wanted.count(i)) continue;
+        RgbFrame f{decoder.width(), decoder.height(), {}};
+        f.rgb.resize(static_cast<std::size_t>(f.width) * f.height * 3);
+        decoder.current_frame_rgb(f.rgb.data());
+        out.frames.emplace(i, std::move(f));
+    }
+    return out;
+}
+
+Tensor make_indices(const std::vector<int64_t>& taken) {
+    Tensor t = Tensor::zeros(DType::I64, {static_cast<int64_t>(taken.size())});
+    std::copy(taken.begin(), taken.end(), t.data_mut<int64_t>());
+    return t;
+}
+
+std::string no_frames_message(int64_t available, const std::vector<int64_t>& wanted) {
+    return "no frames at the sampled indices (the video yields " + std::to_string(available) +
+           " frames; the first index wanted is " + std::to_string(wanted.empty() ? 0 : wanted.front()) + ")";
+}
+
+SampledClip clip_from_video(const std::string& path, const std::vector<int64_t>& wanted,
+                            const DecodedFrames& video) {
+    const auto& decoded = video.frames;
+    std::vector<int64_t> taken;
+    for (int64_t i : wanted)
+        if (decoded.count(i)) taken.push_back(i);
+    if (taken.empty()) throw Error(path, no_frames_message(video.seen, wanted));
+    const RgbFrame& first = decoded.at(taken.front());
+    Tensor frames = Tensor::zeros(DType::U8, {static_cast<int64_t>(taken.size()), first.height, first.width, 3});
+    uint8_t* dst = frames.data_mut<uint8_t>();
+    for (int64_t i : taken) {
+        const RgbFrame& f = decoded.at(i);
+        if (f.width != first.width || f.height != first.height)
+            throw Error(path, "frame size changes mid-stream (" + std::to_string(first.width) + "x" +
+                                  std::to_string(first.height) + " then " + std::to_string(f.width) + "x" +
+                                  std::to_string(f.height) + " at frame " + std::to_string(i) + ")");
+        dst = std::copy(f.rgb.begin(), f.rgb.end(), dst);
+    }
+    return {frames, make_indices(taken)};
+}
+
+SampledClip clip_from_array(const std::string& path, const Tensor& all, const std::vector<int64_t>& wanted) {
+    const int64_t n = all.size(0);
+    std::vector<int64_t> taken;
+    for (int64_t i : wanted)
+        if (i < n) taken.push_back(i);
+    if (taken.empty()) throw Error(path, no_frames_message(n, wanted));
+    const int64_t frame_bytes = all.size(1) * all.size(2) * 3;
+    Tensor frames = Tensor::zeros(DType::U8, {static_cast<int64_t>(taken.size()), all.size(1), all.size(2), 3});
+    const Tensor dense = all.is_contiguous() ? all : all.contiguous_copy();
+    for (std::size_t k = 0; k < taken.size(); ++k)
+        std::memcpy(frames.data_mut<uint8_t>() + k * frame_bytes, dense.data<uint8_t>() + taken[k] * frame_bytes,
+                    static_cast<std::size_t>(frame_bytes));
+    return {frames, make_indices(taken)};
+}
+
+bool needs_frame_count(const SamplingOptions& o) {
+    return o.mode == SamplingOptions::Mode::Uniform || o.clips > 1;
+}
+
+}  // namespace
+
+int64_t count_frames(const std::string& path) {
+    if (is_npy_file(path)) return read_npy_frames(path).size(0);
+    video::FfmpegDecoder decoder(path);
+    int64_t n = 0;
+    while (decoder.next_frame()) ++n;
+    return n;
+}
+
+Tensor decode_all_frames(const std::string& path) {
+    if (is_npy_file(path)) return read_npy_frames(path);
+    std::vector<int64_t> every;
+    {
+        const int64_t n = count_frames(path);
+        for (int64_t i = 0; i < n; ++i) every.push_back(i);
+    }
+    if (every.empty()) throw Error(path, "the video has no frames");
+    return clip_from_video(path, every, decode_wanted(path, {every.begin(), every.end()})).frames;
+}
+
+std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptions& options) {
+    // Argument errors first, before any decoding.
+    (void)sample_indices(options, needs_frame_count(options) ? 1 : 0, 0);
+    const bool npy = is_npy_file(path);
+    const Tensor array = npy ? read_npy_frames(path) : Tensor();
+    int64_t total = 0;
+    if (npy) total = array.size(0);
+    else if (needs_frame_count(options)) total = count_frames(path);
+    if (needs_frame_count(options) && total == 0) throw Error(path, "the video has no frames");
+
+    std::vector<std::vector<int64_t>> wanted;
+    std::set<int64_t> all_wanted;
+    for (int64_t k = 0; k < options.clips; ++k) {
+        wanted.push_back(sample_indices(options, total, k));
+        all_wanted.insert(wanted.back().begin(), wanted.back().end());
+    }
+    std::vector<SampledClip> clips;
+    if (npy) {
+        for (const auto& w : wanted) clips.push_back(clip_from_array(path, array, w));
+        return clips;
+    }
+    const auto decoded = decode_wanted(path, all_wanted);
+    for (const auto& w : wanted) clips.push_back(clip_from_video(path, w, decoded));
+    return clips;
+}
+
+}  // namespace vivid

@@ -1,0 +1,160 @@
+// Mirrors PyAV 10 (av/container/input.pyx, av/codec/context.pyx, av/video/reformatter.pyx,
+// av/video/frame.pyx) call for call, because the HF pipeline's numbers come from there:
+// - decoder threads: thread_count 0 (auto), thread_type FF_THREAD_SLICE, pkt_timebase set;
+// - av_seek_frame(ctx, -1, 0, AVSEEK_FLAG_BACKWARD) before decoding (read_video_pyav's seek(0));
+// - every demuxed packet of the stream goes to avcodec_send_packet, frames are taken with
+//   avcodec_receive_frame as the decoder releases them, then one NULL packet flushes;
+// - RGB: sws_getCachedContext(w, h, src, w, h, RGB24, SWS_BILINEAR) with the default
+//   colourspace details (PyAV only changes them when asked; its defaults are equal), i.e.
+//   BT.601 coefficients and the range swscale infers from the pixel format (yuvj* full,
+//   others limited), ignoring the frame's colour tags; destination from av_image_alloc(align
+//   16) like PyAV's VideoFrame, since swscale picks code paths by alignment.
+// Display-matrix rotation is ignored, as PyAV 10 ignores it.
+#include "video/ffmpeg_decoder.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+}
+
+#include <sys/stat.h>
+
+#include <cstring>
+
+#include "vivid/error.h"
+
+namespace vivid::video {
+namespace {
+
+std::string av_error_text(int code) {
+    char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+    av_strerror(code, buf, sizeof buf);
+    return buf;
+}
+
+void quiet_ffmpeg_logs() {
+    // Bad input is reported once through vivid::Error; FFmpeg's own chatter would add noise.
+    static const bool once = [] {
+        av_log_set_level(AV_LOG_QUIET);
+        return true;
+    }();
+    (void)once;
+}
+
+}  // namespace
+
+FfmpegDecoder::FfmpegDecoder(const std::string& path) : path_(path) {
+    quiet_ffmpeg_logs();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throw Error(path, "is a directory, expected a video file");
+    if (st.st_size == 0) throw Error(path, "empty file, expected a video");
+
+    int r = avformat_open_input(&format_, path.c_str(), nullptr, nullptr);
+    if (r < 0) throw Error(path, "not a video FFmpeg can read (" + av_error_text(r) + ")");
+    try {
+        r = avformat_find_stream_info(format_, nullptr);
+        if (r < 0) throw Error(path, "cannot read stream information (" + av_error_text(r) + ")");
+        for (unsigned i = 0; i < format_->nb_streams; ++i) {
+            if (format_->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+                stream_index_ = static_cast<int>(i);
+                break;
+            }
+        }
+        if (stream_index_ < 0) throw Error(path, "has no video stream");
+        AVStream* stream = format_->streams[stream_index_];
+        const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
+        if (!codec)
+            throw Error(path, std::string("no decoder for video codec ") + avcodec_get_name(stream->codecpar->codec_id));
+        codec_ = avcodec_alloc_context3(codec);
+        frame_ = av_frame_alloc();
+        packet_ = av_packet_alloc();
+        if (!codec_ || !frame_ || !packet_) throw Error(path, "out of memory");
+        r = avcodec_parameters_to_context(codec_, stream->codecpar);
+        if (r < 0) throw Error(path, "bad codec parameters (" + av_error_text(r) + ")");
+        codec_->pkt_timebase = stream->time_base;
+        codec_->thread_count = 0;
+        codec_->thread_type = FF_THREAD_SLICE;
+        // PyAV raises when this seek fails; a reader can still start from where it is.
+        av_seek_frame(format_, -1, 0, AVSEEK_FLAG_BACKWARD);
+        r = avcodec_open2(codec_, codec, nullptr);
+        if (r < 0) throw Error(path, std::string("cannot open the ") + codec->name + " decoder (" + av_error_text(r) + ")");
+    } catch (...) {
+        release();
+        throw;
+    }
+}
+
+FfmpegDecoder::~FfmpegDecoder() { release(); }
+
+void FfmpegDecoder::release() {
+    sws_freeContext(sws_);
+    sws_ = nullptr;
+    av_packet_free(&packet_);
+    av_frame_free(&frame_);
+    avcodec_free_context(&codec_);
+    avformat_close_input(&format_);
+}
+
+bool FfmpegDecoder::feed_decoder() {
+    if (flushed_) return false;
+    while (true) {
+        const int r = av_read_frame(format_, packet_);
+        if (r < 0) {
+            // End of file, or a read error in a damaged file: decode what came before it.
+            avcodec_send_packet(codec_, nullptr);
+            flushed_ = true;
+            return true;
+        }
+        if (packet_->stream_index != stream_index_) {
+            av_packet_unref(packet_);
+            continue;
+        }
+        // A packet the decoder rejects (corrupt data) is skipped; PyAV would raise here.
+        avcodec_send_packet(codec_, packet_);
+        av_packet_unref(packet_);
+        return true;
+    }
+}
+
+bool FfmpegDecoder::next_frame() {
+    have_frame_ = false;
+    while (true) {
+        const int r = avcodec_receive_frame(codec_, frame_);
+        if (r == 0) {
+            if (frame_->width <= 0 || frame_->height <= 0 || frame_->format < 0)
+                throw Error(path_, "decoder returned a frame without size or pixel format");
+            have_frame_ = true;
+            return true;
+        }
+        if (r == AVERROR_EOF) return false;
+        if (r != AVERROR(EAGAIN)) throw Error(path_, "decoding failed (" + av_error_text(r) + ")");
+        if (!feed_decoder()) return false;
+    }
+}
+
+int FfmpegDecoder::width() const { return have_frame_ ? frame_->width : 0; }
+int FfmpegDecoder::height() const { return have_frame_ ? frame_->height : 0; }
+
+void FfmpegDecoder::current_frame_rgb(uint8_t* dst) {
+    if (!have_frame_) throw Error(path_, "no decoded frame to convert");
+    const int w = frame_->width, h = frame_->height;
+    const auto row = static_cast<std::size_t>(w) * 3;
+    const auto src_format = static_cast<AVPixelFormat>(frame_->format);
+    if (src_format == AV_PIX_FMT_RGB24) {  // PyAV's reformat shortcut: the frame as it is
+        for (int y = 0; y < h; ++y) std::memcpy(dst + y * row, frame_->data[0] + static_cast<std::ptrdiff_t>(y) * frame_->linesize[0], row);
+        return;
+    }
+    sws_ = sws_getCachedContext(sws_, w, h, src_format, w, h, AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+    if (!sws_) throw Error(path_, std::string("cannot convert pixel format ") + av_get_pix_fmt_name(src_format) + " to RGB");
+    uint8_t* out[4] = {};
+    int out_linesize[4] = {};
+    if (av_image_alloc(out, out_linesize, w, h, AV_PIX_FMT_RGB24, 16) < 0) throw Error(path_, "out of memory");
+    sws_scale(sws_, frame_->data, frame_->linesize, 0, h, out, out_linesize);
+    for (int y = 0; y < h; ++y) std::memcpy(dst + y * row, out[0] + static_cast<std::ptrdiff_t>(y) * out_linesize[0], row);
+    av_freep(&out[0]);
+}
+
+}  // namespace vivid::video
