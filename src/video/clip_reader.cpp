@@ -64,6 +64,7 @@ Tensor make_indices(const std::vector<int64_t>& taken) {
 }
 
 std::string no_frames_message(int64_t available, const std::vector<int64_t>& wanted) {
+    if (available == 0) return "no frame could be decoded (damaged or truncated file?)";
     return "no frames at the sampled indices (the video yields " + std::to_string(available) +
            " frames; the first index wanted is " + std::to_string(wanted.empty() ? 0 : wanted.front()) + ")";
 }
