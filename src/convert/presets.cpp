@@ -1,0 +1,141 @@
+#include "convert/presets.h"
+
+#include "convert/embedded_data.h"
+#include "vivid/error.h"
+
+#include <set>
+
+namespace vivid {
+namespace {
+
+using nlohmann::json;
+
+const json& member(const json& object, const char* key, const std::string& where) {
+    if (!object.is_object() || !object.contains(key)) {
+        throw Error(where, std::string("missing \"") + key + "\"");
+    }
+    return object.at(key);
+}
+
+const json& named_entry(const json& document, const char* table, const std::string& name,
+                        const std::string& source) {
+    const json& entries = member(document, table, source);
+    if (!entries.is_object() || !entries.contains(name)) {
+        throw Error(source, std::string(table) + " has no entry '" + name + "'");
+    }
+    return entries.at(name);
+}
+
+// id2label / label2id exactly as HF's converters build them from the id2label file.
+void add_labels(json& config, const std::vector<std::string>& names) {
+    json id2label = json::object();
+    json label2id = json::object();
+    for (std::size_t id = 0; id < names.size(); ++id) {
+        id2label[std::to_string(id)] = names[id];
+        label2id[names[id]] = id;
+    }
+    config["id2label"] = std::move(id2label);
+    config["label2id"] = std::move(label2id);
+}
+
+// Mirrors the converter: defaults, then the size table, then what the name implies.
+json build_config(const json& document, const json& entry, const std::string& where,
+                  const std::string& label_set) {
+    const std::string base = member(entry, "config_base", where).get<std::string>();
+    json config = named_entry(document, "config_bases", base, where);
+    const json& architecture = member(entry, "architecture", where);
+    if (!architecture.is_null()) {
+        config.merge_patch(named_entry(document, "architectures",
+                                       architecture.get<std::string>(), where));
+    }
+    config.merge_patch(member(entry, "config", where));
+    if (!label_set.empty()) add_labels(config, label_names(label_set));
+    return config;
+}
+
+Preset parse_preset(const json& document, const json& entry, const std::string& source) {
+    Preset preset;
+    preset.name = member(entry, "name", source).get<std::string>();
+    const std::string where = source + " preset '" + preset.name + "'";
+    preset.source_format = member(entry, "source_format", where).get<std::string>();
+    const json& labels = member(entry, "labels", where);
+    if (!labels.is_null()) preset.label_set = labels.get<std::string>();
+    preset.config = build_config(document, entry, where, preset.label_set);
+    preset.preprocessor_config = named_entry(
+        document, "preprocessor_configs", member(entry, "preprocessor", where).get<std::string>(),
+        where);
+    const json& input = named_entry(document, "reference_inputs",
+                                    member(entry, "reference_input", where).get<std::string>(),
+                                    where);
+    for (const auto& [key, value] : input.items()) {
+        if (!preset.reference_input.empty()) preset.reference_input += "; ";
+        preset.reference_input += key + ": " + value.get<std::string>();
+    }
+    preset.expected_logits_shape = member(entry, "expected_logits_shape", where).get<Shape>();
+    preset.expected_logits_slice =
+        member(entry, "expected_logits_slice", where).get<std::vector<float>>();
+    preset.slice_description = member(entry, "slice", where).get<std::string>();
+    if (entry.contains("expected_loss")) preset.expected_loss = entry.at("expected_loss").get<float>();
+    if (entry.contains("expected_loss_without_norm_pix_loss")) {
+        preset.expected_loss_without_norm_pix_loss =
+            entry.at("expected_loss_without_norm_pix_loss").get<float>();
+    }
+    preset.atol = member(entry, "atol", where).get<double>();
+    preset.warnings = member(entry, "warnings", where).get<std::vector<std::string>>();
+    preset.upstream_source =
+        named_entry(document, "sources", preset.source_format, where).get<std::string>();
+    return preset;
+}
+
+}  // namespace
+
+std::vector<Preset> parse_presets(std::string_view json_text, const std::string& source) {
+    const json document = json::parse(json_text.begin(), json_text.end(), nullptr,
+                                      /*allow_exceptions=*/false);
+    if (document.is_discarded()) throw Error(source, "not valid JSON");
+    std::vector<Preset> presets;
+    std::set<std::string> names;
+    try {
+        for (const json& entry : member(document, "presets", source)) {
+            presets.push_back(parse_preset(document, entry, source));
+            if (!names.insert(presets.back().name).second) {
+                throw Error(source, "preset '" + presets.back().name + "' is listed twice");
+            }
+        }
+    } catch (const json::exception& e) {
+        // A field of the wrong JSON type: report it as bad input, not as a crash.
+        throw Error(source, e.what());
+    }
+    return presets;
+}
+
+const std::vector<Preset>& all_presets() {
+    static const std::vector<Preset> presets = [] {
+        const auto text = embedded_data_file("presets.json");
+        if (!text) throw Error("presets.json", "not embedded in this build");
+        return parse_presets(*text, "presets.json");
+    }();
+    return presets;
+}
+
+const Preset* find_preset(std::string_view name) {
+    for (const Preset& preset : all_presets()) {
+        if (preset.name == name) return &preset;
+    }
+    return nullptr;
+}
+
+const Preset& require_preset(std::string_view name) {
+    if (const Preset* preset = find_preset(name)) return *preset;
+    std::string known;
+    for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+    throw Error("--model-name", "unknown preset '" + std::string(name) + "' (known: " + known + ")");
+}
+
+std::vector<std::string> preset_names() {
+    std::vector<std::string> names;
+    for (const Preset& preset : all_presets()) names.push_back(preset.name);
+    return names;
+}
+
+}  // namespace vivid
