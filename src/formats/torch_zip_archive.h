@@ -1,0 +1,51 @@
+// The zip container of torch.save (libzip does the parsing): one top folder <stem>/ holding
+// data.pkl, data/<key> storages, version and (newer torch) byteorder.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "vivid/tensor.h"
+
+struct zip;
+
+namespace vivid {
+
+// Bytes of one member: `size` bytes at `offset` in `storage` (the mapped file when the member
+// is stored uncompressed, an owned buffer when it had to be inflated).
+struct ZipMemberBytes {
+    std::shared_ptr<Storage> storage;
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    const std::byte* data() const { return storage->data() + offset; }
+};
+
+class TorchZipArchive {
+public:
+    // Opens the mapped `file`; throws vivid::Error(path, ...) when it is not a valid zip with a
+    // single top folder.
+    TorchZipArchive(std::string path, std::shared_ptr<Storage> file);
+    ~TorchZipArchive();
+    TorchZipArchive(const TorchZipArchive&) = delete;
+    TorchZipArchive& operator=(const TorchZipArchive&) = delete;
+
+    const std::string& stem() const { return stem_; }
+    // Member `<stem>/<name>`, or nullopt when absent.
+    std::optional<ZipMemberBytes> member(const std::string& name);
+
+    struct MemorySource;  // libzip reads the mapping through it (see the .cpp)
+
+private:
+    ZipMemberBytes read_member(int64_t index, std::size_t size, bool stored);
+    [[noreturn]] void fail(const std::string& problem) const;
+
+    std::string path_;
+    std::shared_ptr<Storage> file_;
+    std::unique_ptr<MemorySource> source_;
+    zip* archive_ = nullptr;
+    std::string stem_;
+};
+
+}  // namespace vivid
