@@ -54,6 +54,7 @@ private:
     std::vector<int> nearest_x_, nearest_y_;
     std::vector<uint8_t> temp_;     // horizontally resampled rows
     std::vector<int32_t> accumulator_;
+    std::vector<uint8_t> block_;   // eight source rows, transposed (see horizontal_rows)
 };
 
 }  // namespace vivid::pillow
