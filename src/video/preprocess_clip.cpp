@@ -90,6 +90,11 @@ Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames_in
     const int x0 = std::max(0, left), x1 = std::min(rw, left + out_w);
     const int win_h = std::max(0, y1 - y0), win_w = std::max(0, x1 - x0);
 
+    // Bounds that keep a hostile config from asking for absurd allocations.
+    if (static_cast<int64_t>(rh) * rw > (int64_t{1} << 28) ||
+        t_count * 3 * int64_t{out_h} * out_w > (int64_t{1} << 31))
+        throw Error("preprocess", "output of " + std::to_string(out_h) + "x" +
+                                      std::to_string(out_w) + " per frame is too large");
     const ChannelTable table = value_table(config);
     Tensor out = Tensor::zeros(DType::F32, {t_count, 3, out_h, out_w});
     float* dst = out.data_mut<float>();
@@ -113,21 +118,22 @@ Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames_in
                 row_bytes = static_cast<std::size_t>(in_w) * 3;
             }
         }
+        // Output columns [xs, xe) read the window; the rest is HF's zero padding.
+        const int xs = x0 - left, xe = x1 - left;
         for (int c = 0; c < 3; ++c) {
             const std::array<float, 256>& lut = table[c];
             float* plane_out = dst + c * plane;
             for (int y = 0; y < out_h; ++y) {
                 float* row_out = plane_out + static_cast<std::size_t>(y) * out_w;
                 const int sy = y + top;
-                if (sy < y0 || sy >= y1) {
+                if (sy < y0 || sy >= y1 || xs >= xe) {
                     std::fill(row_out, row_out + out_w, lut[0]);
                     continue;
                 }
-                const uint8_t* row_in = pixels + static_cast<std::size_t>(sy - y0) * row_bytes;
-                for (int x = 0; x < out_w; ++x) {
-                    const int sx = x + left;
-                    row_out[x] = (sx < x0 || sx >= x1) ? lut[0] : lut[row_in[(sx - x0) * 3 + c]];
-                }
+                const uint8_t* row_in = pixels + static_cast<std::size_t>(sy - y0) * row_bytes + c;
+                std::fill(row_out, row_out + xs, lut[0]);
+                for (int x = xs; x < xe; ++x) row_out[x] = lut[row_in[(x - xs) * 3]];
+                std::fill(row_out + xe, row_out + out_w, lut[0]);
             }
         }
     }
