@@ -32,6 +32,12 @@ bool dtype_from_numpy_name(std::string_view name, DType& out) {
 
 std::string display_name(const std::string& name) { return name.empty() ? "(root)" : name; }
 
+// "an array", "a map": for messages that name what was found instead.
+std::string a_kind(MsgpackKind kind) {
+    const std::string name(msgpack_kind_name(kind));
+    return (name[0] == 'a' || name[0] == 'e' || name[0] == 'i' || name[0] == 'u' ? "an " : "a ") + name;
+}
+
 [[noreturn]] void fail(const std::string& source, const std::string& name,
                        const std::string& problem) {
     throw Error(source, "parameter " + display_name(name) + ": " + problem);
@@ -42,8 +48,7 @@ bool checked_mul(uint64_t a, uint64_t b, uint64_t& out) { return !__builtin_mul_
 
 Shape shape_from_msgpack(const MsgpackValue& v, const std::string& source, const std::string& name) {
     if (v.kind != MsgpackKind::Array)
-        fail(source, name, "ndarray shape is a " + std::string(msgpack_kind_name(v.kind)) +
-                               ", expected an array of sizes");
+        fail(source, name, "ndarray shape is " + a_kind(v.kind) + ", expected an array of sizes");
     if (v.items.size() > kMaxRank) fail(source, name, "ndarray has more than 64 dimensions");
     Shape shape;
     for (const MsgpackValue& d : v.items) {
@@ -124,8 +129,7 @@ public:
                 const MsgpackValue& key = node.map_key(i);
                 if (!key.is_string())
                     fail(source_, path,
-                         "holds a " + std::string(msgpack_kind_name(key.kind)) +
-                             " key (at byte " + std::to_string(key.offset) +
+                         "holds " + a_kind(key.kind) + " key (at byte " + std::to_string(key.offset) +
                              "), expected string keys");
                 const std::string child(key.text());
                 collect(node.map_value(i), path.empty() ? child : path + "/" + child);
@@ -226,8 +230,8 @@ FlaxParams flax_params_from_msgpack(const std::shared_ptr<Storage>& bytes,
     const std::span<const std::byte> all(bytes->data(), bytes->size());
     const MsgpackValue doc = parse_msgpack(all, source);
     if (!doc.is_map())
-        throw Error(source, "not a Flax checkpoint: the msgpack document is a " +
-                                std::string(msgpack_kind_name(doc.kind)) + ", expected a map");
+        throw Error(source, "not a Flax checkpoint: the msgpack document is " +
+                                a_kind(doc.kind) + ", expected a map");
     auto [root, root_name] = params_root(doc);
     FlaxParams params;
     params.root = root_name;

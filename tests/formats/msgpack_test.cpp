@@ -93,7 +93,8 @@ TEST(MsgpackReader, Extensions) {
 }
 
 TEST(MsgpackReader, ArraysAndMaps) {
-    const MsgpackValue a = parse(bytes({0x93, 0x01, 0xa1, 'x', 0xc0}));
+    const auto array_bytes = bytes({0x93, 0x01, 0xa1, 'x', 0xc0});  // values view their input
+    const MsgpackValue a = parse(array_bytes);
     ASSERT_EQ(a.kind, MsgpackKind::Array);
     ASSERT_EQ(a.items.size(), 3u);
     EXPECT_EQ(a.items[1].text(), "x");
@@ -102,8 +103,9 @@ TEST(MsgpackReader, ArraysAndMaps) {
     EXPECT_EQ(parse(bytes({0xdd, 0, 0, 0, 0x01, 0x05})).items[0].int_value, 5);
 
     // {"a": 1, "b": {"c": [true]}, "a": 2}: find() keeps the last duplicate, like Python.
-    const MsgpackValue m = parse(bytes({0x83, 0xa1, 'a', 0x01, 0xa1, 'b', 0x81, 0xa1, 'c', 0x91,
-                                        0xc3, 0xa1, 'a', 0x02}));
+    const auto map_bytes = bytes({0x83, 0xa1, 'a', 0x01, 0xa1, 'b', 0x81, 0xa1, 'c', 0x91, 0xc3,
+                                  0xa1, 'a', 0x02});
+    const MsgpackValue m = parse(map_bytes);
     ASSERT_TRUE(m.is_map());
     EXPECT_EQ(m.map_size(), 3u);
     EXPECT_EQ(m.find("a")->int_value, 2);
