@@ -149,11 +149,28 @@ private:
         out_.insert_or_assign(path, std::move(t));  // a repeated key: the last wins, as in Python
     }
 
-    // The map entry "0", "1", ... (flax _dict_to_tuple); fails if one is missing.
-    const MsgpackValue& tuple_item(const MsgpackValue& map, std::size_t i, const std::string& path) {
-        const MsgpackValue* v = map.find(std::to_string(i));
-        if (!v) fail(source_, path, "chunked array has no entry \"" + std::to_string(i) + "\"");
-        return *v;
+    // The values of a map with keys "0", "1", ..., "n-1" in index order (flax _dict_to_tuple);
+    // fails if one is missing. One pass, so a huge map costs linear time.
+    std::vector<const MsgpackValue*> tuple_items(const MsgpackValue& map, const std::string& path) {
+        std::vector<const MsgpackValue*> items(map.map_size(), nullptr);
+        for (std::size_t i = 0; i < map.map_size(); ++i) {
+            const MsgpackValue& key = map.map_key(i);
+            if (!key.is_string()) continue;
+            const std::string_view k = key.text();
+            if (k.empty() || k.size() > 19 || (k.size() > 1 && k[0] == '0')) continue;
+            uint64_t index = 0;
+            bool digits = true;
+            for (char c : k) {
+                digits = digits && c >= '0' && c <= '9';
+                index = index * 10 + static_cast<uint64_t>(c - '0');
+            }
+            if (digits && index < items.size()) items[index] = &map.map_value(i);  // last wins
+        }
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (!items[i])
+                fail(source_, path, "chunked array has no entry \"" + std::to_string(i) + "\"");
+        }
+        return items;
     }
 
     const MsgpackValue& chunked_field(const MsgpackValue& node, const char* field,
@@ -164,23 +181,29 @@ private:
         return *v;
     }
 
+    Shape chunked_shape(const MsgpackValue& node, const std::string& path) {
+        const MsgpackValue& shape_map = chunked_field(node, "shape", path);
+        if (shape_map.map_size() > kMaxRank)
+            fail(source_, path, "chunked array has too many dimensions");
+        Shape shape;
+        for (const MsgpackValue* d : tuple_items(shape_map, path)) {
+            if (d->kind != MsgpackKind::Int || d->int_value < 0)
+                fail(source_, path, "chunked array shape holds something other than a size");
+            shape.push_back(d->int_value);
+        }
+        return shape;
+    }
+
     // flax _unchunk: concatenate the 1-D chunks and reshape to `shape`.
     Tensor unchunk(const MsgpackValue& node, const std::string& path) {
-        const MsgpackValue& shape_map = chunked_field(node, "shape", path);
+        Shape shape = chunked_shape(node, path);
         const MsgpackValue& chunk_map = chunked_field(node, "chunks", path);
-        if (shape_map.map_size() > kMaxRank) fail(source_, path, "chunked array has too many dimensions");
-        Shape shape;
-        for (std::size_t i = 0; i < shape_map.map_size(); ++i) {
-            const MsgpackValue& d = tuple_item(shape_map, i, path);
-            if (d.kind != MsgpackKind::Int || d.int_value < 0)
-                fail(source_, path, "chunked array shape holds something other than a size");
-            shape.push_back(d.int_value);
-        }
-        if (chunk_map.map_size() == 0) fail(source_, path, "chunked array has no chunks");
+        const std::vector<const MsgpackValue*> chunk_values = tuple_items(chunk_map, path);
+        if (chunk_values.empty()) fail(source_, path, "chunked array has no chunks");
         std::vector<Tensor> chunks;
         uint64_t total_bytes = 0;
-        for (std::size_t i = 0; i < chunk_map.map_size(); ++i) {
-            const MsgpackValue& c = tuple_item(chunk_map, i, path);
+        for (std::size_t i = 0; i < chunk_values.size(); ++i) {
+            const MsgpackValue& c = *chunk_values[i];
             const std::string chunk_name = path + "/chunks/" + std::to_string(i);
             if (c.kind != MsgpackKind::Ext || c.ext_type != kExtNdarray)
                 fail(source_, chunk_name, "chunk is not an ndarray");

@@ -193,6 +193,14 @@ TEST(FlaxCheckpoint, ParamsRootChoice) {
     expect_same(a.tensors.at("dense/w"), c.tensors.at("Dense_0/kernel"), "same array");
 }
 
+TEST(FlaxCheckpoint, ChunksAreJoinedInIndexOrder) {
+    const FlaxParams p = read_flax_params(flax_data("chunks_out_of_order.msgpack"));
+    const Tensor& w = p.tensors.at("w");
+    EXPECT_EQ(w.shape(), (Shape{2, 2}));
+    const auto v = w.span<float>();
+    EXPECT_EQ(std::vector<float>(v.begin(), v.end()), (std::vector<float>{1, 2, 3, 4}));
+}
+
 TEST(FlaxCheckpoint, BrokenFixturesGiveClearErrors) {
     const std::pair<const char*, const char*> cases[] = {
         {"float64_param", "parameter dense/kernel: dtype 'float64' is not supported"},

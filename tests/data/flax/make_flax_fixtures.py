@@ -167,6 +167,12 @@ def main():
     write("bare.msgpack", data)
     write("bare.msgpack", data, CORPUS)
 
+    # Chunk keys out of order: _unchunk takes them by index ("0", "1"), not by map order.
+    quarter = np.arange(1, 5, dtype=np.float32)
+    write("chunks_out_of_order.msgpack", msgpack.packb({"params": {"w": {
+        "__msgpack_chunked_array__": True, "shape": {"1": 2, "0": 2},
+        "chunks": {"1": quarter[2:], "0": quarter[:2]}}}}, default=ext_pack))
+
     broken = os.path.join(HERE, "broken")
     shutil.rmtree(broken, ignore_errors=True)
     os.makedirs(broken)
