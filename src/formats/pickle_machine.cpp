@@ -197,6 +197,45 @@ private:
             fail("bad integer literal");
         return make_int(v);
     }
+    // Protocol-0 UNICODE is raw-unicode-escape: latin-1 bytes plus \\uXXXX and \\UXXXXXXXX.
+    PickleId make_raw_unicode(std::string_view line) {
+        std::string out;
+        auto put = [&](uint32_t cp) {
+            if (cp < 0x80) {
+                out += static_cast<char>(cp);
+            } else if (cp < 0x800) {
+                out += static_cast<char>(0xc0 | (cp >> 6));
+                out += static_cast<char>(0x80 | (cp & 0x3f));
+            } else if (cp < 0x10000) {
+                out += static_cast<char>(0xe0 | (cp >> 12));
+                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+                out += static_cast<char>(0x80 | (cp & 0x3f));
+            } else {
+                out += static_cast<char>(0xf0 | (cp >> 18));
+                out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+                out += static_cast<char>(0x80 | (cp & 0x3f));
+            }
+        };
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            const auto c = static_cast<unsigned char>(line[i]);
+            const std::size_t digits = (c == '\\' && i + 1 < line.size())
+                                           ? (line[i + 1] == 'u' ? 4 : line[i + 1] == 'U' ? 8 : 0)
+                                           : 0;
+            if (digits == 0) {
+                put(c);
+                continue;
+            }
+            if (i + 2 + digits > line.size()) fail("truncated \\u escape in UNICODE");
+            uint32_t cp = 0;
+            auto [end, ec] = std::from_chars(line.data() + i + 2, line.data() + i + 2 + digits, cp, 16);
+            if (ec != std::errc() || end != line.data() + i + 2 + digits || cp > 0x10ffff)
+                fail("bad \\u escape in UNICODE");
+            put(cp);
+            i += 1 + digits;
+        }
+        return make_text(PickleKind::String, out);
+    }
     // Protocol-0 strings keep their escapes uninterpreted: only opaque metadata uses them.
     PickleId make_quoted(std::string_view line) {
         if (line.size() < 2 || (line.front() != '\'' && line.front() != '"') ||
@@ -322,7 +361,7 @@ void Machine::step(uint8_t op) {
         case SHORT_BINUNICODE: { const uint64_t n = read_le(1); push(make_text(PickleKind::String, {take(n), n})); return; }
         case BINUNICODE: { const uint64_t n = read_le(4); push(make_text(PickleKind::String, {take(n), n})); return; }
         case BINUNICODE8: { const uint64_t n = read_le(8); push(make_text(PickleKind::String, {take(n), n})); return; }
-        case UNICODE: push(make_text(PickleKind::String, read_line())); return;
+        case UNICODE: push(make_raw_unicode(read_line())); return;
         case SHORT_BINBYTES: case SHORT_BINSTRING: { const uint64_t n = read_le(1); push(make_text(PickleKind::Bytes, {take(n), n})); return; }
         case BINBYTES: { const uint64_t n = read_le(4); push(make_text(PickleKind::Bytes, {take(n), n})); return; }
         case BINSTRING: {

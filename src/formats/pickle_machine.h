@@ -33,7 +33,7 @@ struct PickleLimits {
     std::size_t max_stack = std::size_t{1} << 20;   // stack entries, all marks together
     std::size_t max_marks = std::size_t{1} << 16;   // nested MARKs
     std::size_t max_memo = std::size_t{1} << 20;    // memo entries
-    std::size_t max_values = std::size_t{1} << 22;  // values created
+    std::size_t max_values = std::size_t{1} << 21;  // values created (~120 bytes each)
 };
 
 struct PickleResult {
