@@ -209,6 +209,10 @@ def main():
     for name, data in cases.items():
         write(name + ".msgpack", data, broken)
         write("broken_" + name + ".msgpack", data, CORPUS)
+    # Seeds for the fuzz target only: a depth bomb and a checkpoint cut inside an array.
+    write("broken_deep.msgpack", b"\x81\xa1a" * 200 + b"\xc0", CORPUS)
+    with open(os.path.join(HERE, "train_state.msgpack"), "rb") as f:
+        write("broken_truncated.msgpack", f.read()[:700], CORPUS)
 
 
 if __name__ == "__main__":
