@@ -111,10 +111,10 @@ void RgbResizer::horizontal_rows(const uint8_t* src, int row_first, int row_last
         const uint8_t* row[kRows];
         for (int r = 0; r < kRows; ++r)  // a short last block repeats its last row
             row[r] = src + (r0 + std::min(r, rows - 1)) * in_row_bytes + col_lo * 3;
-        uint8_t* b = block_.data();
+        uint8_t* transposed = block_.data();
         for (int i = 0; i < (col_hi - col_lo) * 3; i += 3)
             for (int c = 0; c < 3; ++c)
-                for (int r = 0; r < kRows; ++r) *b++ = row[r][i + c];
+                for (int r = 0; r < kRows; ++r) *transposed++ = row[r][i + c];
         for (int xx = x0; xx < x1; ++xx) {
             const int32_t* k = &horizontal_.weights[static_cast<std::size_t>(xx) * ksize];
             const uint8_t* b = block_.data() + (horizontal_.first[xx] - col_lo) * kLanes;
