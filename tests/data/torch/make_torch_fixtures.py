@@ -208,6 +208,12 @@ class CheckpointPickler(pickle.Pickler):
         return None
 
 
+class LegacyStorage:
+    """A storage pickled inline the pre-zip way: REDUCE(torch.storage._load_from_bytes, (b,))."""
+    def __reduce__(self):
+        return (torch.storage._load_from_bytes, (b"not a real storage",))
+
+
 class Shell:
     """__reduce__ that makes the unpickler call os.system(command)."""
     def __init__(self, command):
@@ -277,7 +283,7 @@ def make_crafted_fixtures():
                      {"model": {"w": weight}}, {"0": floats[:16]})
     # The weight's storage is a legacy _load_from_bytes blob: opaque, never called.
     craft_checkpoint(os.path.join(BAD, "opaque_storage.pth"),
-                     {"model": {"w": FakeTensor(torch.storage._load_from_bytes, 0, (1,), (1,))}}, {})
+                     {"model": {"w": FakeTensor(LegacyStorage(), 0, (1,), (1,))}}, {})
     # Fine: a storage shared by two weights, an unused optimizer tensor with an absent member.
     craft_checkpoint(os.path.join(HERE, "crafted_shared.pth"),
                      {"model": {"a": FakeTensor(FakeStorage("0", 6), 1, (2, 2), (2, 1)),
