@@ -30,7 +30,19 @@ bool dtype_from_numpy_name(std::string_view name, DType& out) {
     return false;
 }
 
-std::string display_name(const std::string& name) { return name.empty() ? "(root)" : name; }
+// Text from the file as it may appear in a one-line error: bounded, control bytes as '?'.
+std::string printable(std::string_view text, std::size_t max = 200) {
+    std::string out(text.substr(0, max));
+    for (char& c : out) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    if (text.size() > max) out += "...";
+    return out;
+}
+
+std::string display_name(const std::string& name) {
+    return name.empty() ? "(root)" : printable(name);
+}
 
 // "an array", "a map": for messages that name what was found instead.
 std::string a_kind(MsgpackKind kind) {
@@ -74,9 +86,12 @@ uint64_t byte_count(const Shape& shape, DType dtype, const std::string& source,
 // defined), otherwise an aligned copy.
 Tensor tensor_over(std::span<const std::byte> data, DType dtype, Shape shape,
                    const std::shared_ptr<Storage>& storage) {
-    const auto* base = storage->data();
-    const auto offset = static_cast<std::size_t>(data.data() - base);
-    if (!data.empty() && offset % dtype_size(dtype) == 0)
+    const auto base = reinterpret_cast<std::uintptr_t>(storage->data());
+    const auto at = reinterpret_cast<std::uintptr_t>(data.data());
+    const bool inside = at >= base && at - base <= storage->size() &&
+                        data.size() <= storage->size() - (at - base);
+    const std::size_t offset = at - base;
+    if (!data.empty() && inside && offset % dtype_size(dtype) == 0)
         return Tensor::view(storage, offset, dtype, std::move(shape));
     Tensor t = Tensor::zeros(dtype, std::move(shape));
     if (!data.empty()) std::memcpy(t.raw_mut(), data.data(), data.size());
@@ -103,7 +118,7 @@ Tensor decode_flax_ndarray(const MsgpackValue& ext, const std::shared_ptr<Storag
     DType dtype;
     if (!dtype_from_numpy_name(dtype_value.text(), dtype))
         fail(source, name,
-             "dtype '" + std::string(dtype_value.text().substr(0, 32)) +
+             "dtype '" + printable(dtype_value.text(), 32) +
                  "' is not supported (float32, float16, bfloat16, int32, int64, uint8, bool)");
     const uint64_t expected = byte_count(shape, dtype, source, name);
     if (data.bytes.size() != expected)

@@ -204,6 +204,7 @@ TEST(FlaxCheckpoint, ChunksAreJoinedInIndexOrder) {
 TEST(FlaxCheckpoint, BrokenFixturesGiveClearErrors) {
     const std::pair<const char*, const char*> cases[] = {
         {"float64_param", "parameter dense/kernel: dtype 'float64' is not supported"},
+        {"newline_in_name", "parameter a?b: dtype 'float64' is not supported"},
         {"unknown_dtype", "parameter z: dtype 'complex64' is not supported"},
         {"wrong_byte_count", "parameter dense/kernel: ndarray holds 44 bytes, but shape [3, 4] of float32 needs 48"},
         {"payload_not_msgpack", "parameter w: malformed ndarray payload: not msgpack"},

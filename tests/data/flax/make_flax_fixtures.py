@@ -179,6 +179,7 @@ def main():
     good_payload = ndarray_payload((3, 4), "float32", bytes(48))
     cases = {
         "float64_param": serialize({"params": {"dense": {"kernel": np.zeros((2, 2))}}}),
+        "newline_in_name": serialize({"params": {"a\nb": np.zeros(2)}}),
         "unknown_dtype": serialize({"params": {"z": np.zeros(2, dtype=np.complex64)}}),
         "wrong_byte_count": msgpack.packb({"params": {"dense": {"kernel": msgpack.ExtType(
             1, ndarray_payload((3, 4), "float32", bytes(44)))}}}),
