@@ -259,7 +259,7 @@ private:
     PickleId call_opaque(PickleId callable, const char* opname) {
         const PickleKind kind = arena_.at(callable).kind;
         if (kind != PickleKind::Global && kind != PickleKind::Object)
-            fail(std::string(opname) + " on a " + std::string(pickle_kind_name(kind)) +
+            fail(std::string(opname) + " on " + arena_.describe(callable) +
                  ", not a class or function");
         if (arena_.size() >= limits_.max_values) fail("too many values");
         return arena_.make_object(class_name(callable));
@@ -278,7 +278,7 @@ private:
         PickleValue& t = arena_.at(target);
         if (t.kind == PickleKind::Object) return;  // opaque subclass: its content is dropped
         if (t.kind != want)
-            fail(std::string(opname) + " into a " + std::string(pickle_kind_name(t.kind)));
+            fail(std::string(opname) + " into " + arena_.describe(target));
         if (want == PickleKind::Dict && items.size() % 2 != 0) fail("odd number of SETITEMS items");
         t.items.insert(t.items.end(), items.begin(), items.end());
     }

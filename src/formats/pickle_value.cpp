@@ -70,9 +70,11 @@ std::optional<PickleId> PickleArena::dict_get(PickleId dict, std::string_view ke
 
 std::string PickleArena::describe(PickleId id) const {
     const PickleValue& v = at(id);
-    if (v.kind == PickleKind::Object) return "opaque " + v.text + " object";
-    if (v.kind == PickleKind::Global) return "global " + v.text + "." + v.name;
-    return std::string(pickle_kind_name(v.kind));
+    if (v.kind == PickleKind::Object) return "an opaque " + v.text + " object";
+    if (v.kind == PickleKind::Global) return "the global " + v.text + "." + v.name;
+    if (v.kind == PickleKind::Int || v.kind == PickleKind::Extension) return "an " + std::string(pickle_kind_name(v.kind));
+    if (v.kind == PickleKind::None) return "None";
+    return "a " + std::string(pickle_kind_name(v.kind));
 }
 
 }  // namespace vivid

@@ -56,7 +56,7 @@ public:
 
     // Dict lookup by string key; the last matching item wins, like repeated SETITEM in Python.
     std::optional<PickleId> dict_get(PickleId dict, std::string_view key) const;
-    // "dict", "tuple", "opaque argparse.Namespace object"... for error messages.
+    // "a dict", "an int", "an opaque argparse.Namespace object"... for error messages.
     std::string describe(PickleId id) const;
 
 private:

@@ -16,9 +16,9 @@ namespace {
 
 // torch.save before 1.6 wrote a bare pickle stream (magic number first), and so does plain
 // pickle: both start with PROTO (0x80). Zip files start with "PK".
-void reject_non_zip(const std::string& path, const Storage& file) {
+void reject_non_zip(const std::string& path, Storage& file) {
     if (file.size() == 0) throw Error(path, "empty file, not a torch.save checkpoint");
-    const auto* b = reinterpret_cast<const unsigned char*>(const_cast<Storage&>(file).data());
+    const auto* b = reinterpret_cast<const unsigned char*>(file.data());
     if (b[0] == 0x80)
         throw Error(path,
                     "legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with "
@@ -125,11 +125,11 @@ private:
 PickleId select_state_dict(const std::string& path, const PickleArena& arena, PickleId root,
                            std::string& source_key) {
     if (arena.at(root).kind != PickleKind::Dict)
-        throw Error(path, "top-level object is a " + arena.describe(root) + ", expected a dict");
+        throw Error(path, "top-level object is " + arena.describe(root) + ", expected a dict");
     for (const char* key : {"model", "module"}) {
         if (auto entry = arena.dict_get(root, key)) {
             if (arena.at(*entry).kind != PickleKind::Dict)
-                throw Error(path, std::string("entry '") + key + "' is a " +
+                throw Error(path, std::string("entry '") + key + "' is " +
                                       arena.describe(*entry) + ", expected a state dict");
             source_key = key;
             return *entry;
@@ -164,10 +164,13 @@ TorchStateDict read_torch_state_dict(const std::string& path) {
     for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
         const PickleValue& key = arena.at(items[i]);
         if (key.kind != PickleKind::String)
-            throw Error(path, "state dict key is a " + arena.describe(items[i]) + ", expected a str");
+            throw Error(path, "state dict key is " + arena.describe(items[i]) + ", expected a str");
         const TorchTensorRef* ref = globals.tensor(arena, items[i + 1]);
+        if (!ref && out.source_key.empty())
+            throw Error(path, "no 'model' or 'module' entry, and top-level entry '" + key.text +
+                                  "' is " + arena.describe(items[i + 1]) + ", not a tensor");
         if (!ref)
-            throw Error(path, "tensor '" + key.text + "': value is a " +
+            throw Error(path, "tensor '" + key.text + "': value is " +
                                   arena.describe(items[i + 1]) + ", not a tensor");
         // A repeated key replaces the value but keeps its first position, like a Python dict.
         auto [it, inserted] = out.tensors.insert_or_assign(key.text, builder.build(key.text, *ref));

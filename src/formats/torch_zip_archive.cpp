@@ -22,6 +22,9 @@ struct TorchZipArchive::MemorySource {
     uint64_t last_read_length = 0;
     zip_error_t error{};
 
+    MemorySource() { zip_error_init(&error); }
+    ~MemorySource() { zip_error_fini(&error); }
+
     static zip_int64_t callback(void* user, void* out, zip_uint64_t len, zip_source_cmd_t cmd) {
         auto* self = static_cast<MemorySource*>(user);
         switch (cmd) {
@@ -78,21 +81,20 @@ TorchZipArchive::TorchZipArchive(std::string path, std::shared_ptr<Storage> file
     : path_(std::move(path)), file_(std::move(file)), source_(std::make_unique<MemorySource>()) {
     source_->data = file_->data();
     source_->size = file_->size();
-    zip_error_init(&source_->error);
     zip_error_t error;
     zip_error_init(&error);
     zip_source_t* src = zip_source_function_create(&MemorySource::callback, source_.get(), &error);
     if (!src) fail("cannot read zip: " + zip_message(&error));
-    archive_ = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &error);
+    archive_.reset(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &error));
     if (!archive_) {
         zip_source_free(src);
         fail("truncated or corrupt zip archive (" + zip_message(&error) + ")");
     }
     zip_error_fini(&error);
 
-    const zip_int64_t count = zip_get_num_entries(archive_, 0);
+    const zip_int64_t count = zip_get_num_entries(archive_.get(), 0);
     for (zip_int64_t i = 0; i < count; ++i) {
-        const char* name = zip_get_name(archive_, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW);
+        const char* name = zip_get_name(archive_.get(), static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW);
         if (!name) fail("unreadable zip entry name");
         const std::string_view n(name);
         const std::size_t slash = n.find('/');
@@ -107,21 +109,20 @@ TorchZipArchive::TorchZipArchive(std::string path, std::shared_ptr<Storage> file
     if (stem_.empty()) fail("zip archive is empty; not a torch.save archive");
 }
 
-TorchZipArchive::~TorchZipArchive() {
-    if (archive_) zip_discard(archive_);
-    zip_error_fini(&source_->error);
-}
+TorchZipArchive::~TorchZipArchive() = default;
+
+void TorchZipArchive::Discard::operator()(zip* archive) const { zip_discard(archive); }
 
 void TorchZipArchive::fail(const std::string& problem) const { throw Error(path_, problem); }
 
 std::optional<ZipMemberBytes> TorchZipArchive::member(const std::string& name) {
     const std::string full = stem_ + "/" + name;
-    const zip_int64_t index = zip_name_locate(archive_, full.c_str(), ZIP_FL_ENC_RAW);
+    const zip_int64_t index = zip_name_locate(archive_.get(), full.c_str(), ZIP_FL_ENC_RAW);
     if (index < 0) return std::nullopt;
     zip_stat_t st;
     zip_stat_init(&st);
-    if (zip_stat_index(archive_, static_cast<zip_uint64_t>(index), 0, &st) != 0)
-        fail("cannot stat zip member " + full + ": " + zip_strerror(archive_));
+    if (zip_stat_index(archive_.get(), static_cast<zip_uint64_t>(index), 0, &st) != 0)
+        fail("cannot stat zip member " + full + ": " + zip_strerror(archive_.get()));
     if ((st.valid & ZIP_STAT_SIZE) == 0 || (st.valid & ZIP_STAT_COMP_METHOD) == 0)
         fail("zip member " + full + " has no size");
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
@@ -133,13 +134,13 @@ std::optional<ZipMemberBytes> TorchZipArchive::member(const std::string& name) {
         ((st.valid & ZIP_STAT_COMP_SIZE) == 0 || st.comp_size > file_->size() ||
          st.size > st.comp_size * 1100 + 4096))
         fail("zip member " + full + " claims an implausible uncompressed size");
-    return read_member(index, static_cast<std::size_t>(st.size), st.comp_method == ZIP_CM_STORE);
+    return read_member(full, index, static_cast<std::size_t>(st.size), st.comp_method == ZIP_CM_STORE);
 }
 
-ZipMemberBytes TorchZipArchive::read_member(int64_t index, std::size_t size, bool stored) {
-    const std::string name = zip_get_name(archive_, static_cast<zip_uint64_t>(index), ZIP_FL_ENC_RAW);
-    zip_file_t* f = zip_fopen_index(archive_, static_cast<zip_uint64_t>(index), 0);
-    if (!f) fail("cannot open zip member " + name + ": " + zip_strerror(archive_));
+ZipMemberBytes TorchZipArchive::read_member(const std::string& name, int64_t index,
+                                            std::size_t size, bool stored) {
+    zip_file_t* f = zip_fopen_index(archive_.get(), static_cast<zip_uint64_t>(index), 0);
+    if (!f) fail("cannot open zip member " + name + ": " + zip_strerror(archive_.get()));
     struct Closer {
         zip_file_t* f;
         ~Closer() { zip_fclose(f); }

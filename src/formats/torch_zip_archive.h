@@ -38,13 +38,17 @@ public:
     struct MemorySource;  // libzip reads the mapping through it (see the .cpp)
 
 private:
-    ZipMemberBytes read_member(int64_t index, std::size_t size, bool stored);
+    ZipMemberBytes read_member(const std::string& name, int64_t index, std::size_t size,
+                               bool stored);
     [[noreturn]] void fail(const std::string& problem) const;
 
     std::string path_;
     std::shared_ptr<Storage> file_;
+    struct Discard {
+        void operator()(zip* archive) const;
+    };
     std::unique_ptr<MemorySource> source_;
-    zip* archive_ = nullptr;
+    std::unique_ptr<zip, Discard> archive_;  // released even when the constructor throws
     std::string stem_;
 };
 

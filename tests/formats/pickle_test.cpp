@@ -158,7 +158,7 @@ TEST(PickleMachine, NewObjAndBuildStayOpaque) {
     PickleResult r = run(ns);
     EXPECT_EQ(r.arena.at(r.root).kind, PickleKind::Object);
     EXPECT_EQ(r.arena.at(r.root).text, "argparse.Namespace");
-    EXPECT_EQ(r.arena.describe(r.root), "opaque argparse.Namespace object");
+    EXPECT_EQ(r.arena.describe(r.root), "an opaque argparse.Namespace object");
 }
 
 TEST(PickleMachine, CyclesAndDeepNestingAreSafe) {
@@ -181,8 +181,8 @@ TEST(PickleMachine, ErrorsNameTheProblemAndOffset) {
     EXPECT_NE(error_of(std::string("\x80\x02.", 3)).find("stack underflow at offset 2"), std::string::npos);
     EXPECT_NE(error_of(std::string("\x80\x06N.", 4)).find("unsupported protocol 6"), std::string::npos);
     EXPECT_NE(error_of("h\x05.").find("memo key 5 not found"), std::string::npos);
-    EXPECT_NE(error_of("K\x01K\x02R.").find("REDUCE on a int"), std::string::npos);
-    EXPECT_NE(error_of("K\x01K\x02" "a.").find("APPEND into a int"), std::string::npos);
+    EXPECT_NE(error_of("K\x01K\x02R.").find("REDUCE on an int, not a class or function"), std::string::npos);
+    EXPECT_NE(error_of("K\x01K\x02" "a.").find("APPEND into an int"), std::string::npos);
     EXPECT_NE(error_of("N(\x85.").find("stack underflow"), std::string::npos) << "TUPLE must not see below its MARK";
     EXPECT_NE(error_of("(Nu.").find("stack underflow"), std::string::npos);
     EXPECT_NE(error_of(std::string(70000, '(')).find("too many nested MARKs"), std::string::npos);

@@ -183,6 +183,10 @@ def make_rejected_fixtures():
             if info.filename != "training_model/data/0":
                 write_member(zout, info.filename.replace("training_model/", "missing_member/"),
                              zin.read(info))
+    torch.save({"state_dict": small_model_state(), "epoch": 3}, os.path.join(BAD, "no_model_key.pth"))
+    with zipfile.ZipFile(os.path.join(BAD, "bad_opcode.pth"), "w") as z:
+        write_member(z, "bad_opcode/data.pkl", b"\x80\x02}q\x00\xff.")
+        write_member(z, "bad_opcode/version", "3\n")
     with zipfile.ZipFile(os.path.join(BAD, "no_data_pkl.pth"), "w") as z:
         write_member(z, "archive/version", "3\n")
 
