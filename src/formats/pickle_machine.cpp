@@ -284,6 +284,20 @@ private:
     }
 
     void step(uint8_t op);
+    bool step_control(uint8_t op);
+    bool step_number(uint8_t op);
+    bool step_text(uint8_t op);
+    bool step_container(uint8_t op);
+    bool step_memo(uint8_t op);
+    bool step_object(uint8_t op);
+    uint64_t read_decimal_index() {
+        std::string_view line = read_line();
+        uint64_t index = 0;
+        auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), index);
+        if (ec != std::errc() || end != line.data() + line.size() || line.empty())
+            fail("bad memo index");
+        return index;
+    }
 
     std::span<const std::byte> bytes_;
     PickleGlobals* globals_;
@@ -297,49 +311,64 @@ private:
     std::size_t op_offset_ = 0;
 };
 
+// Each group returns false for opcodes it does not own; step() tries them in turn.
 void Machine::step(uint8_t op) {
+    if (step_control(op) || step_number(op) || step_text(op) || step_container(op) ||
+        step_memo(op) || step_object(op))
+        return;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", op);
+    fail(std::string("unsupported opcode ") + hex);
+}
+
+bool Machine::step_control(uint8_t op) {
     switch (op) {
         case PROTO: {
             const uint8_t proto = read_u8();
             if (proto > kHighestProtocol) fail("unsupported protocol " + std::to_string(proto));
-            return;
+            return true;
         }
-        case FRAME: {
-            const uint64_t n = read_le(8);
-            if (n > remaining()) fail("frame longer than the data");
-            return;
-        }
+        case FRAME:
+            // Frames only batch reads; the data is all in memory already.
+            if (read_le(8) > remaining()) fail("frame longer than the data");
+            return true;
         case MARK:
             if (marks_.size() >= limits_.max_marks) fail("too many nested MARKs");
             marks_.push_back(stack_.size());
-            return;
+            return true;
         case POP:
             if (stack_.size() > floor()) stack_.pop_back();
-            else pop_mark();
-            return;
-        case POP_MARK: pop_mark(); return;
-        case DUP: push(top()); return;
+            else pop_mark();  // as CPython: POP right after MARK drops the mark
+            return true;
+        case POP_MARK: pop_mark(); return true;
+        case DUP: push(top()); return true;
+        case READONLY_BUFFER: top(); return true;
+        default: return false;
+    }
+}
 
-        case NONE: push(add_kind(PickleKind::None)); return;
-        case NEWTRUE: push(make_bool(true)); return;
-        case NEWFALSE: push(make_bool(false)); return;
-        case BININT: push(make_int(static_cast<int32_t>(static_cast<uint32_t>(read_le(4))))); return;
-        case BININT1: push(make_int(static_cast<int64_t>(read_le(1)))); return;
-        case BININT2: push(make_int(static_cast<int64_t>(read_le(2)))); return;
+bool Machine::step_number(uint8_t op) {
+    switch (op) {
+        case NONE: push(add_kind(PickleKind::None)); return true;
+        case NEWTRUE: push(make_bool(true)); return true;
+        case NEWFALSE: push(make_bool(false)); return true;
+        case BININT: push(make_int(static_cast<int32_t>(static_cast<uint32_t>(read_le(4))))); return true;
+        case BININT1: push(make_int(static_cast<int64_t>(read_le(1)))); return true;
+        case BININT2: push(make_int(static_cast<int64_t>(read_le(2)))); return true;
         case LONG1: {
             const uint64_t n = read_le(1);
             push(make_long(reinterpret_cast<const unsigned char*>(take(n)), n));
-            return;
+            return true;
         }
         case LONG4: {
             const auto n = static_cast<int32_t>(static_cast<uint32_t>(read_le(4)));
             if (n < 0) fail("negative LONG4 length");
-            push(make_long(reinterpret_cast<const unsigned char*>(take(static_cast<uint64_t>(n))),
-                           static_cast<uint64_t>(n)));
-            return;
+            const auto len = static_cast<uint64_t>(n);
+            push(make_long(reinterpret_cast<const unsigned char*>(take(len)), len));
+            return true;
         }
-        case INT: push(make_decimal(read_line(), true)); return;
-        case LONG: push(make_decimal(read_line(), false)); return;
+        case INT: push(make_decimal(read_line(), true)); return true;
+        case LONG: push(make_decimal(read_line(), false)); return true;
         case BINFLOAT: {
             const auto* p = reinterpret_cast<const unsigned char*>(take(8));
             uint64_t bits = 0;
@@ -347,7 +376,7 @@ void Machine::step(uint8_t op) {
             double d;
             std::memcpy(&d, &bits, sizeof d);
             push(make_float(d));
-            return;
+            return true;
         }
         case FLOAT: {
             std::string_view line = read_line();
@@ -355,73 +384,95 @@ void Machine::step(uint8_t op) {
             auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), d);
             if (ec != std::errc() || end != line.data() + line.size()) fail("bad float literal");
             push(make_float(d));
-            return;
+            return true;
         }
+        default: return false;
+    }
+}
 
-        case SHORT_BINUNICODE: { const uint64_t n = read_le(1); push(make_text(PickleKind::String, {take(n), n})); return; }
-        case BINUNICODE: { const uint64_t n = read_le(4); push(make_text(PickleKind::String, {take(n), n})); return; }
-        case BINUNICODE8: { const uint64_t n = read_le(8); push(make_text(PickleKind::String, {take(n), n})); return; }
-        case UNICODE: push(make_raw_unicode(read_line())); return;
-        case SHORT_BINBYTES: case SHORT_BINSTRING: { const uint64_t n = read_le(1); push(make_text(PickleKind::Bytes, {take(n), n})); return; }
-        case BINBYTES: { const uint64_t n = read_le(4); push(make_text(PickleKind::Bytes, {take(n), n})); return; }
+bool Machine::step_text(uint8_t op) {
+    // Length-prefixed strings and bytes: (prefix width, kind).
+    int width = 0;
+    PickleKind kind = PickleKind::Bytes;
+    switch (op) {
+        case SHORT_BINUNICODE: width = 1; kind = PickleKind::String; break;
+        case BINUNICODE: width = 4; kind = PickleKind::String; break;
+        case BINUNICODE8: width = 8; kind = PickleKind::String; break;
+        case SHORT_BINBYTES: case SHORT_BINSTRING: width = 1; break;
+        case BINBYTES: width = 4; break;
+        case BINBYTES8: case BYTEARRAY8: width = 8; break;
         case BINSTRING: {
             const auto n = static_cast<int32_t>(static_cast<uint32_t>(read_le(4)));
             if (n < 0) fail("negative BINSTRING length");
-            push(make_text(PickleKind::Bytes, {take(static_cast<uint64_t>(n)), static_cast<std::size_t>(n)}));
-            return;
+            const auto len = static_cast<std::size_t>(n);
+            push(make_text(PickleKind::Bytes, {take(len), len}));
+            return true;
         }
-        case BINBYTES8: case BYTEARRAY8: { const uint64_t n = read_le(8); push(make_text(PickleKind::Bytes, {take(n), n})); return; }
-        case STRING: push(make_quoted(read_line())); return;
+        case UNICODE: push(make_raw_unicode(read_line())); return true;
+        case STRING: push(make_quoted(read_line())); return true;
+        default: return false;
+    }
+    const uint64_t n = read_le(width);
+    push(make_text(kind, {take(n), static_cast<std::size_t>(n)}));
+    return true;
+}
 
-        case EMPTY_TUPLE: push(make_sequence(PickleKind::Tuple, {})); return;
-        case TUPLE1: { PickleId a = pop(); push(make_sequence(PickleKind::Tuple, {a})); return; }
-        case TUPLE2: { PickleId b = pop(); PickleId a = pop(); push(make_sequence(PickleKind::Tuple, {a, b})); return; }
-        case TUPLE3: { PickleId c = pop(); PickleId b = pop(); PickleId a = pop(); push(make_sequence(PickleKind::Tuple, {a, b, c})); return; }
-        case TUPLE: push(make_sequence(PickleKind::Tuple, pop_mark())); return;
-        case EMPTY_LIST: push(make_sequence(PickleKind::List, {})); return;
-        case LIST: push(make_sequence(PickleKind::List, pop_mark())); return;
-        case EMPTY_DICT: push(make_sequence(PickleKind::Dict, {})); return;
+bool Machine::step_container(uint8_t op) {
+    using K = PickleKind;
+    switch (op) {
+        case EMPTY_TUPLE: push(make_sequence(K::Tuple, {})); return true;
+        case TUPLE1: { PickleId a = pop(); push(make_sequence(K::Tuple, {a})); return true; }
+        case TUPLE2: { PickleId b = pop(); PickleId a = pop(); push(make_sequence(K::Tuple, {a, b})); return true; }
+        case TUPLE3: {
+            PickleId c = pop(); PickleId b = pop(); PickleId a = pop();
+            push(make_sequence(K::Tuple, {a, b, c}));
+            return true;
+        }
+        case TUPLE: push(make_sequence(K::Tuple, pop_mark())); return true;
+        case EMPTY_LIST: push(make_sequence(K::List, {})); return true;
+        case LIST: push(make_sequence(K::List, pop_mark())); return true;
+        case EMPTY_DICT: push(make_sequence(K::Dict, {})); return true;
         case DICT: {
             std::vector<PickleId> items = pop_mark();
             if (items.size() % 2 != 0) fail("odd number of DICT items");
-            push(make_sequence(PickleKind::Dict, std::move(items)));
-            return;
+            push(make_sequence(K::Dict, std::move(items)));
+            return true;
         }
-        case EMPTY_SET: push(make_sequence(PickleKind::Set, {})); return;
-        case FROZENSET: push(make_sequence(PickleKind::Set, pop_mark())); return;
-        case APPEND: { PickleId v = pop(); append_items(top(), {v}, PickleKind::List, "APPEND"); return; }
-        case APPENDS: { auto items = pop_mark(); append_items(top(), items, PickleKind::List, "APPENDS"); return; }
-        case SETITEM: { PickleId v = pop(); PickleId k = pop(); append_items(top(), {k, v}, PickleKind::Dict, "SETITEM"); return; }
-        case SETITEMS: { auto items = pop_mark(); append_items(top(), items, PickleKind::Dict, "SETITEMS"); return; }
-        case ADDITEMS: { auto items = pop_mark(); append_items(top(), items, PickleKind::Set, "ADDITEMS"); return; }
+        case EMPTY_SET: push(make_sequence(K::Set, {})); return true;
+        case FROZENSET: push(make_sequence(K::Set, pop_mark())); return true;
+        case APPEND: { PickleId v = pop(); append_items(top(), {v}, K::List, "APPEND"); return true; }
+        case APPENDS: { auto items = pop_mark(); append_items(top(), items, K::List, "APPENDS"); return true; }
+        case SETITEM: {
+            PickleId v = pop(); PickleId k = pop();
+            append_items(top(), {k, v}, K::Dict, "SETITEM");
+            return true;
+        }
+        case SETITEMS: { auto items = pop_mark(); append_items(top(), items, K::Dict, "SETITEMS"); return true; }
+        case ADDITEMS: { auto items = pop_mark(); append_items(top(), items, K::Set, "ADDITEMS"); return true; }
+        default: return false;
+    }
+}
 
-        case PUT: {
-            std::string_view line = read_line();
-            uint64_t index = 0;
-            auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), index);
-            if (ec != std::errc() || end != line.data() + line.size()) fail("bad PUT index");
-            memo_put(index);
-            return;
-        }
-        case GET: {
-            std::string_view line = read_line();
-            uint64_t index = 0;
-            auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), index);
-            if (ec != std::errc() || end != line.data() + line.size()) fail("bad GET index");
-            memo_get(index);
-            return;
-        }
-        case BINPUT: memo_put(read_le(1)); return;
-        case LONG_BINPUT: memo_put(read_le(4)); return;
-        case MEMOIZE: memo_put(memo_.size()); return;
-        case BINGET: memo_get(read_le(1)); return;
-        case LONG_BINGET: memo_get(read_le(4)); return;
+bool Machine::step_memo(uint8_t op) {
+    switch (op) {
+        case PUT: memo_put(read_decimal_index()); return true;
+        case GET: memo_get(read_decimal_index()); return true;
+        case BINPUT: memo_put(read_le(1)); return true;
+        case LONG_BINPUT: memo_put(read_le(4)); return true;
+        case MEMOIZE: memo_put(memo_.size()); return true;
+        case BINGET: memo_get(read_le(1)); return true;
+        case LONG_BINGET: memo_get(read_le(4)); return true;
+        default: return false;
+    }
+}
 
+// Globals, calls and persistent ids: names only; building is the hook's job or nobody's.
+bool Machine::step_object(uint8_t op) {
+    switch (op) {
         case GLOBAL: {
             std::string module(read_line());
-            std::string_view name = read_line();
-            push(make_global(module, name));
-            return;
+            push(make_global(module, read_line()));
+            return true;
         }
         case STACK_GLOBAL: {
             PickleId name = pop();
@@ -430,10 +481,10 @@ void Machine::step(uint8_t op) {
                 fail("STACK_GLOBAL needs two strings");
             std::string m = arena_.at(module).text, n = arena_.at(name).text;
             push(make_global(m, n));
-            return;
+            return true;
         }
-        case REDUCE: { PickleId args = pop(); PickleId callable = pop(); push(call(callable, args, "REDUCE")); return; }
-        case NEWOBJ: { PickleId args = pop(); PickleId cls = pop(); push(call(cls, args, "NEWOBJ")); return; }
+        case REDUCE: { PickleId args = pop(); PickleId fn = pop(); push(call(fn, args, "REDUCE")); return true; }
+        case NEWOBJ: { PickleId args = pop(); PickleId cls = pop(); push(call(cls, args, "NEWOBJ")); return true; }
         case NEWOBJ_EX: {
             PickleId kwargs = pop();
             PickleId args = pop();
@@ -442,14 +493,14 @@ void Machine::step(uint8_t op) {
             const bool plain = kw.kind == PickleKind::Dict && kw.items.empty();
             // Keyword arguments are beyond the allow-list: such an object stays opaque.
             push(plain ? call(cls, args, "NEWOBJ_EX") : call_opaque(cls, "NEWOBJ_EX"));
-            return;
+            return true;
         }
         case INST: {
             std::string module(read_line());
             std::string name(read_line());
             PickleId args = make_sequence(PickleKind::Tuple, pop_mark());
             push(call(make_global(module, name), args, "INST"));
-            return;
+            return true;
         }
         case OBJ: {
             std::vector<PickleId> items = pop_mark();
@@ -457,21 +508,16 @@ void Machine::step(uint8_t op) {
             PickleId cls = items.front();
             items.erase(items.begin());
             push(call(cls, make_sequence(PickleKind::Tuple, std::move(items)), "OBJ"));
-            return;
+            return true;
         }
-        case BUILD: {
-            pop();  // the state: applied by __setstate__ in Python, which we never run
+        case BUILD:
+            pop();  // the state: Python would run __setstate__ or update __dict__; we never do
             top();
-            return;
-        }
-        case BINPERSID: { PickleId pid = pop(); push(persistent(pid)); return; }
-        case PERSID: push(persistent(make_text(PickleKind::String, read_line()))); return;
-        case READONLY_BUFFER: top(); return;
-        default: break;
+            return true;
+        case BINPERSID: { PickleId pid = pop(); push(persistent(pid)); return true; }
+        case PERSID: push(persistent(make_text(PickleKind::String, read_line()))); return true;
+        default: return false;  // EXT1/2/4 (copyreg registry) and NEXT_BUFFER are unsupported
     }
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02x", op);
-    fail(std::string("unsupported opcode ") + hex);
 }
 
 }  // namespace
