@@ -143,7 +143,10 @@ std::optional<PickleId> TorchPickleGlobals::persistent_load(PickleArena& arena, 
     const PickleValue& location = arena.at(p.items[3]);
     const PickleValue& numel = arena.at(p.items[4]);
     if (tag.kind != PickleKind::String || tag.text != "storage") return std::nullopt;
-    if (type.kind != PickleKind::Global || type.text != "torch") return std::nullopt;
+    // Typed storages are torch.<Type>Storage; the untyped class pickles as torch.storage's.
+    if (type.kind != PickleKind::Global ||
+        !(type.text == "torch" || (type.text == "torch.storage" && type.name == "UntypedStorage")))
+        return std::nullopt;
     if (key.kind != PickleKind::String || location.kind != PickleKind::String) return std::nullopt;
     if (numel.kind != PickleKind::Int || numel.integer < 0 || numel.integer >= (int64_t{1} << 48))
         return std::nullopt;

@@ -185,6 +185,17 @@ TEST(TorchCheckpoint, SharedStorageWithOffsetsAndUnusedOptimizerTensors) {
               (std::vector<float>{0, 2, 4}));
 }
 
+TEST(TorchCheckpoint, UntypedStorageWithDtypeFromRebuildTensorV3) {
+    // Storage "0": 12 bytes = bf16 0..5; w = offset 1 element, (2, 2), dtype torch.bfloat16.
+    TorchStateDict sd = read_torch_state_dict((torch_data() / "crafted_untyped_v3.pth").string());
+    const Tensor& w = sd.tensors.at("w");
+    EXPECT_EQ(w.dtype(), DType::BF16);
+    ASSERT_EQ(w.shape(), (Shape{2, 2}));
+    Tensor f = w.to_float32();
+    EXPECT_EQ(std::vector<float>(f.span<float>().begin(), f.span<float>().end()),
+              (std::vector<float>{1, 2, 3, 4}));
+}
+
 TEST(TorchCheckpoint, MaliciousGlobalsAreNeverExecuted) {
     // Python's pickle would run these (the generator checks that); we must not.
     const std::pair<const char*, const char*> cases[] = {

@@ -212,6 +212,27 @@ class CheckpointPickler(pickle.Pickler):
         return None
 
 
+class UntypedTensorV3:
+    """Pickles like newer torch's _rebuild_tensor_v3(untyped storage, ..., dtype) (not in 1.13)."""
+    def __init__(self, storage, offset, size, stride, dtype):
+        self.args = (storage, offset, tuple(size), tuple(stride), False, collections.OrderedDict(),
+                     dtype)
+
+    def __reduce__(self):
+        return (rebuild_tensor_v3_name(), self.args)
+
+
+def rebuild_tensor_v3_name():
+    """A stand-in whose pickled name is torch._utils._rebuild_tensor_v3."""
+    def _rebuild_tensor_v3(*args):
+        raise RuntimeError("never called")
+    _rebuild_tensor_v3.__module__ = "torch._utils"
+    _rebuild_tensor_v3.__qualname__ = "_rebuild_tensor_v3"
+    if not hasattr(torch._utils, "_rebuild_tensor_v3"):
+        torch._utils._rebuild_tensor_v3 = _rebuild_tensor_v3
+    return torch._utils._rebuild_tensor_v3
+
+
 class LegacyStorage:
     """A storage pickled inline the pre-zip way: REDUCE(torch.storage._load_from_bytes, (b,))."""
     def __reduce__(self):
@@ -288,6 +309,13 @@ def make_crafted_fixtures():
     # The weight's storage is a legacy _load_from_bytes blob: opaque, never called.
     craft_checkpoint(os.path.join(BAD, "opaque_storage.pth"),
                      {"model": {"w": FakeTensor(LegacyStorage(), 0, (1,), (1,))}}, {})
+    # Newer torch style: an untyped (byte) storage, the dtype given to _rebuild_tensor_v3.
+    # Bytes are bf16 0..5 (exact in bf16); "w" = elements 1..4 as (2, 2).
+    bf16 = np.arange(6, dtype="<f4").view("<u4") >> 16
+    craft_checkpoint(os.path.join(HERE, "crafted_untyped_v3.pth"),
+                     {"model": {"w": UntypedTensorV3(FakeStorage("0", 12, torch.UntypedStorage), 1,
+                                                      (2, 2), (2, 1), torch.bfloat16)}},
+                     {"0": bf16.astype("<u2").tobytes()}, protocol=4)
     # Fine: a storage shared by two weights, an unused optimizer tensor with an absent member.
     craft_checkpoint(os.path.join(HERE, "crafted_shared.pth"),
                      {"model": {"a": FakeTensor(FakeStorage("0", 6), 1, (2, 2), (2, 1)),
