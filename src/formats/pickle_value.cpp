@@ -29,20 +29,6 @@ PickleId PickleArena::add(PickleValue value) {
     return static_cast<PickleId>(values_.size() - 1);
 }
 
-PickleId PickleArena::make_int(int64_t v) {
-    PickleValue value;
-    value.kind = PickleKind::Int;
-    value.integer = v;
-    return add(std::move(value));
-}
-
-PickleId PickleArena::make_string(std::string s) {
-    PickleValue value;
-    value.kind = PickleKind::String;
-    value.text = std::move(s);
-    return add(std::move(value));
-}
-
 PickleId PickleArena::make_object(std::string class_name) {
     PickleValue value;
     value.kind = PickleKind::Object;

@@ -48,9 +48,6 @@ public:
     PickleValue& at(PickleId id) { return values_[id]; }
     std::size_t size() const { return values_.size(); }
 
-    PickleId make_none() { return add({}); }
-    PickleId make_int(int64_t v);
-    PickleId make_string(std::string s);
     PickleId make_object(std::string class_name);
     PickleId make_extension(int64_t index);
 
