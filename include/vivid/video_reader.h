@@ -15,6 +15,10 @@
 //   Uniform: the video is cut into K equal segments [k*n/K, (k+1)*n/K) (integer division) and
 //   each is sampled uniformly. Both need n, hence the counting pass.
 // A clip of zero frames is an error naming the file (HF fails on np.stack too).
+// Damaged files: PyAV raises at the first packet the demuxer or decoder rejects (so HF fails);
+// vivid skips such packets, stops at a read error, flushes the decoder, and samples from the
+// frames it got. The frames before the damage are PyAV's; a short result is returned as is
+// (the model path is where T must equal the model's num_frames).
 #pragma once
 
 #include <cstdint>

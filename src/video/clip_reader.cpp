@@ -13,7 +13,9 @@
 namespace vivid {
 namespace {
 
+// By content, or by name (so a damaged .npy gets the .npy reader's error, not FFmpeg's).
 bool is_npy_file(const std::string& path) {
+    if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0) return true;
     std::ifstream f(path, std::ios::binary);
     char magic[6] = {};
     f.read(magic, sizeof magic);

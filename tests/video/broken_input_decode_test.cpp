@@ -105,6 +105,8 @@ TEST(BrokenInputDecode, NpyThatIsNotAClip) {
     expect_error((dir / "gray.npy").string(), "expected a uint8 array of frames");
     write_npy((dir / "none.npy").string(), Tensor::zeros(DType::U8, {0, 4, 4, 3}));
     expect_error((dir / "none.npy").string(), "empty");
+    test::write_bytes(dir / "text.npy", "not numpy at all");
+    expect_error((dir / "text.npy").string(), "not a .npy file");
 }
 
 TEST(BrokenInputDecode, TenBitSourceMatchesPyAV) { expect_case_matches_pyav("h264_10bit", "video.mp4", 3, 2); }

@@ -96,6 +96,10 @@ TEST(FrameSampling, ReadClipsOverNpyRowsAndVideos) {
     ASSERT_EQ(clips.size(), 3u);
     EXPECT_EQ(clips[2].indices.span<int64_t>()[0], 12);
     EXPECT_EQ(clips[2].frames.shape(), (Shape{4, 48, 64, 3}));
+    // Uniform over the whole 20-frame video: linspace(0, 19, 4) -> 0, 6, 12, 19.
+    const auto spread = read_clips(mp4, uniform(4)).at(0);
+    EXPECT_EQ(Indices(spread.indices.span<int64_t>().begin(), spread.indices.span<int64_t>().end()),
+              (Indices{0, 6, 12, 19}));
     // The same frame decoded for two clips is the same bytes as when decoded alone.
     const Tensor all = decode_all_frames(mp4);
     const std::size_t frame_bytes = 48 * 64 * 3;
