@@ -77,7 +77,7 @@ void check_case(const fs::path& folder) {
 
 TEST(VideoCases, EveryVideoCasePassesThroughVividPreprocess) {
     const auto folders = video_case_folders();
-    ASSERT_GE(folders.size(), 17u);  // the shared case + the generated ones
+    ASSERT_GE(folders.size(), 20u);  // the shared case + the generated ones
     for (const auto& folder : folders) {
         SCOPED_TRACE(folder.filename().string());
         check_case(folder);
