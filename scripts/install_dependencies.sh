@@ -10,6 +10,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libgtest-dev libgmock-dev \
   nlohmann-json3-dev libcli11-dev libfmt-dev \
   libdnnl-dev \
-  libzip-dev libmsgpack-cxx-dev \
+  libzip-dev zipcmp zipmerge ziptool libmsgpack-cxx-dev \
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
   ffmpeg >/dev/null

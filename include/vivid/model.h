@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "vivid/model_config.h"
 #include "vivid/tensor.h"
@@ -32,10 +33,12 @@ public:
 };
 
 // Builds a model from a config and HF-named weights; `weights_source` names the file in
-// errors (missing weight, wrong shape naming both shapes).
+// errors (missing weight, wrong shape naming both shapes). Weights the model does not use
+// are ignored, and listed in `unused_weights` when given.
 std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
                                         const std::string& weights_source,
-                                        KernelChoice kernels = KernelChoice::Optimized);
+                                        KernelChoice kernels = KernelChoice::Optimized,
+                                        std::vector<std::string>* unused_weights = nullptr);
 
 // Loads an HF model folder: config.json plus model.safetensors, a sharded
 // model.safetensors.index.json, or pytorch_model.bin.

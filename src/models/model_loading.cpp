@@ -13,11 +13,18 @@ namespace vivid {
 namespace fs = std::filesystem;
 
 std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
-                                        const std::string& weights_source, KernelChoice choice) {
+                                        const std::string& weights_source, KernelChoice choice,
+                                        std::vector<std::string>* unused_weights) {
     const kernels::KernelSet& k =
         choice == KernelChoice::Reference ? kernels::reference_kernels() : kernels::optimized_kernels();
-    if (const auto* v = std::get_if<VivitConfig>(&config)) return make_vivit_model(*v, weights, weights_source, k);
-    return make_videomae_model(std::get<VideoMAEConfig>(config), weights, weights_source, k);
+    WeightReader reader(weights, weights_source);
+    std::unique_ptr<VideoModel> model;
+    if (const auto* v = std::get_if<VivitConfig>(&config))
+        model = make_vivit_model(*v, reader, k);
+    else
+        model = make_videomae_model(std::get<VideoMAEConfig>(config), reader, k);
+    if (unused_weights) *unused_weights = reader.untaken();
+    return model;
 }
 
 TensorMap load_model_weights(const std::string& dir, std::string& source) {

@@ -30,9 +30,9 @@ struct LinearWeights {
     Tensor apply(const kernels::KernelSet& k, const float* x, int64_t rows) const;
 };
 
-std::unique_ptr<VideoModel> make_vivit_model(const VivitConfig& c, const TensorMap& weights,
-                                             const std::string& source, const kernels::KernelSet& k);
-std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const TensorMap& weights,
-                                                const std::string& source, const kernels::KernelSet& k);
+std::unique_ptr<VideoModel> make_vivit_model(const VivitConfig& c, const WeightReader& w,
+                                             const kernels::KernelSet& k);
+std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const WeightReader& w,
+                                                const kernels::KernelSet& k);
 
 }  // namespace vivid

@@ -61,10 +61,9 @@ MaskSplit split_mask(const Tensor& mask, int64_t batch, int64_t patches) {
 
 class VideoMAEModel final : public VideoModel {
 public:
-    VideoMAEModel(const VideoMAEConfig& c, const TensorMap& weights, const std::string& source,
-                  const kernels::KernelSet& k, bool pretraining)
+    VideoMAEModel(const VideoMAEConfig& c, const WeightReader& w, const kernels::KernelSet& k, bool pretraining)
         : config_(c), full_config_(c), k_(k), pretraining_(pretraining) {
-        WeightReader w(weights, source);
+        const std::string& source = w.source();
         const int64_t d = c.hidden_size;
         enc_shape_ = layer_shape(d, c.num_attention_heads, c.intermediate_size, c, source);
         TubeletGrid grid{c.num_frames, c.num_channels, c.image_size, c.image_size,
@@ -191,20 +190,20 @@ private:
     VitWorkspace ws_;
 };
 
-bool wants_pretraining(const VideoMAEConfig& c, const TensorMap& weights) {
+bool wants_pretraining(const VideoMAEConfig& c, const WeightReader& w) {
     for (const std::string& a : c.common.architectures) {
         if (a == "VideoMAEForPreTraining") return true;
         if (a == "VideoMAEForVideoClassification") return false;
     }
     // No architectures entry: decide from the weights, as the checkpoint says what it is.
-    return weights.count("decoder.head.weight") != 0 && weights.count("classifier.weight") == 0;
+    return w.has("decoder.head.weight") && !w.has("classifier.weight");
 }
 
 }  // namespace
 
-std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const TensorMap& weights,
-                                                const std::string& source, const kernels::KernelSet& k) {
-    return std::make_unique<VideoMAEModel>(c, weights, source, k, wants_pretraining(c, weights));
+std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const WeightReader& w,
+                                                const kernels::KernelSet& k) {
+    return std::make_unique<VideoMAEModel>(c, w, k, wants_pretraining(c, w));
 }
 
 }  // namespace vivid

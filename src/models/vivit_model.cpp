@@ -9,10 +9,9 @@ namespace {
 
 class VivitModel final : public VideoModel {
 public:
-    VivitModel(const VivitConfig& c, const TensorMap& weights, const std::string& source,
-               const kernels::KernelSet& k)
+    VivitModel(const VivitConfig& c, const WeightReader& w, const kernels::KernelSet& k)
         : config_(c), k_(k) {
-        WeightReader w(weights, source);
+        const std::string& source = w.source();
         const int64_t d = c.hidden_size;
         shape_ = {d, c.num_attention_heads, c.intermediate_size, static_cast<float>(c.layer_norm_eps),
                   kernels::parse_activation(c.hidden_act, source)};
@@ -75,9 +74,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<VideoModel> make_vivit_model(const VivitConfig& c, const TensorMap& weights,
-                                             const std::string& source, const kernels::KernelSet& k) {
-    return std::make_unique<VivitModel>(c, weights, source, k);
+std::unique_ptr<VideoModel> make_vivit_model(const VivitConfig& c, const WeightReader& w,
+                                             const kernels::KernelSet& k) {
+    return std::make_unique<VivitModel>(c, w, k);
 }
 
 }  // namespace vivid

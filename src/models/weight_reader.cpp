@@ -7,6 +7,7 @@ namespace vivid {
 Tensor WeightReader::take(const std::string& name, const Shape& shape) const {
     auto it = weights_.find(name);
     if (it == weights_.end()) throw Error(source_, "missing weight '" + name + "'");
+    taken_.insert(name);
     const Tensor& t = it->second;
     if (t.shape() != shape)
         throw Error(source_, "weight '" + name + "' has shape " + shape_to_string(t.shape()) +
@@ -16,6 +17,13 @@ Tensor WeightReader::take(const std::string& name, const Shape& shape) const {
         throw Error(source_, "weight '" + name + "' has integer dtype " + std::string(dtype_name(t.dtype())));
     Tensor f = t.to_float32();
     return f.writable() ? f : f.contiguous_copy();
+}
+
+std::vector<std::string> WeightReader::untaken() const {
+    std::vector<std::string> names;
+    for (const auto& [name, tensor] : weights_)
+        if (!taken_.count(name)) names.push_back(name);
+    return names;
 }
 
 }  // namespace vivid

@@ -2,7 +2,9 @@
 // weight or a wrong shape is an error naming the weights file, the weight and both shapes.
 #pragma once
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "vivid/tensor.h"
 
@@ -17,10 +19,13 @@ public:
     Tensor take(const std::string& name, const Shape& shape) const;
     bool has(const std::string& name) const { return weights_.count(name) != 0; }
     const std::string& source() const { return source_; }
+    // Names present in the checkpoint that no take() asked for.
+    std::vector<std::string> untaken() const;
 
 private:
     const TensorMap& weights_;
     std::string source_;
+    mutable std::set<std::string> taken_;
 };
 
 }  // namespace vivid

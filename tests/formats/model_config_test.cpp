@@ -48,7 +48,8 @@ TEST(ModelConfig, ReadsConformanceConfigs) {
     EXPECT_EQ(v.num_attention_heads, 3);
     EXPECT_EQ(v.hidden_act, "gelu");
     EXPECT_EQ(v.tubelet_size, (std::array<int64_t, 3>{2, 16, 16}));
-    EXPECT_EQ(v.common.num_labels(), 5);
+    EXPECT_EQ(v.common.num_labels(), 6);
+    EXPECT_EQ(v.common.id2label[5], "action 5");
 }
 
 TEST(ModelConfig, SavedJsonAgreesWithHuggingFaceOnEveryKey) {

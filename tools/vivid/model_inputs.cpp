@@ -16,10 +16,11 @@ Tensor read_named_tensor(const std::string& file, const std::string& name) {
     return it->second;
 }
 
-void add_video_input_options(CLI::App& cmd, VideoInputOptions& options) {
+void add_video_input_options(CLI::App& cmd, VideoInputOptions& options, bool with_preprocessor_option) {
     cmd.add_option("--frame-sampling-rate", options.frame_sampling_rate,
                    "take every R-th frame (HF pipeline rule; default 1)")
         ->check(CLI::PositiveNumber);
+    if (!with_preprocessor_option) return;
     cmd.add_option("--preprocessor-config", options.preprocessor_config,
                    "preprocessor_config.json (default: the model folder's)");
 }

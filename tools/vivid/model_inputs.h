@@ -18,7 +18,8 @@ struct VideoInputOptions {
     int64_t frame_sampling_rate = 1;  // HF video-classification pipeline default
     std::string preprocessor_config;  // default: <model>/preprocessor_config.json
 };
-void add_video_input_options(CLI::App& cmd, VideoInputOptions& options);
+// --frame-sampling-rate, and --preprocessor-config unless the command has its own.
+void add_video_input_options(CLI::App& cmd, VideoInputOptions& options, bool with_preprocessor_option = true);
 
 // Decodes and samples `video` (num_frames from the model config), preprocesses it with the
 // folder's processor config, and returns float32 (1, T, C, H, W).

@@ -1,0 +1,132 @@
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "convert/conversion_rules.h"
+#include "convert/presets.h"
+#include "vivid/atomic_output.h"
+#include "vivid/convert.h"
+#include "vivid/error.h"
+#include "vivid/flax_checkpoint.h"
+#include "vivid/mapped_file.h"
+#include "vivid/preprocess.h"
+#include "vivid/safetensors.h"
+#include "vivid/torch_checkpoint.h"
+
+namespace vivid {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string read_text(const std::string& path) {
+    auto storage = map_file(path);
+    return std::string(reinterpret_cast<const char*>(storage->data()), storage->size());
+}
+
+// The processors the HF converters save when none is given: VideoMAE's with mean = std = 0.5
+// (convert_videomae_to_pytorch.py), ViViT's defaults (convert_vivit_flax_to_pytorch.py).
+json default_preprocessor(CheckpointFormat from) {
+    json p = {{"crop_size", {{"height", 224}, {"width", 224}}},
+              {"do_center_crop", true},
+              {"do_normalize", true},
+              {"do_rescale", true},
+              {"do_resize", true},
+              {"image_mean", {0.5, 0.5, 0.5}},
+              {"image_processor_type", "VideoMAEImageProcessor"},
+              {"image_std", {0.5, 0.5, 0.5}},
+              {"resample", 2},
+              {"rescale_factor", 1.0 / 255.0},
+              {"size", {{"shortest_edge", 224}}}};
+    if (from == CheckpointFormat::VivitFlax) {
+        p["image_processor_type"] = "VivitImageProcessor";
+        p["do_normalize"] = false;
+        p["do_zero_centering"] = true;
+        p["size"] = {{"shortest_edge", 256}};
+    }
+    return p;
+}
+
+std::string choose_config_text(const ConvertRequest& r, const Preset* preset) {
+    if (!r.config_path.empty()) return read_text(r.config_path);
+    if (preset) return preset->config.dump();
+    throw Error(r.checkpoint, "the architecture is not in the checkpoint: give --model-name PRESET or --config FILE");
+}
+
+TensorMap read_source(const ConvertRequest& r) {
+    if (r.from == CheckpointFormat::VivitFlax) return read_flax_params(r.checkpoint).tensors;
+    return read_torch_state_dict(r.checkpoint).tensors;
+}
+
+// The HF architecture the converted folder holds: the config's, else what the weights say.
+std::string decide_architecture(const ModelConfig& config, const TensorMap& weights) {
+    const auto& declared = common_config(config).architectures;
+    if (!declared.empty()) return declared.front();
+    if (std::holds_alternative<VivitConfig>(config)) return "VivitForVideoClassification";
+    return weights.count("decoder.head.weight") ? "VideoMAEForPreTraining" : "VideoMAEForVideoClassification";
+}
+
+}  // namespace
+
+CheckpointFormat parse_checkpoint_format(const std::string& name) {
+    if (name == "vivit-flax") return CheckpointFormat::VivitFlax;
+    if (name == "videomae-pth") return CheckpointFormat::VideoMAEPth;
+    throw Error("--from", "unknown checkpoint format '" + name + "' (vivit-flax or videomae-pth)");
+}
+
+ConvertedModel convert_checkpoint(const ConvertRequest& r) {
+    const Preset* preset = r.model_name.empty() ? nullptr : &require_preset(r.model_name);
+    ConvertedModel out;
+    if (preset) {
+        const std::string wanted = r.from == CheckpointFormat::VivitFlax ? "vivit-flax" : "videomae-pth";
+        if (preset->source_format != wanted)
+            throw Error("--model-name", "preset '" + preset->name + "' converts " + preset->source_format +
+                                            " checkpoints, not " + wanted);
+        if (r.config_path.empty()) out.warnings = preset->warnings;
+    }
+    const std::string config_source = r.config_path.empty() ? "preset " + r.model_name : r.config_path;
+    out.config = parse_model_config(choose_config_text(r, preset), config_source);
+    const bool config_is_vivit = std::holds_alternative<VivitConfig>(out.config);
+    if (config_is_vivit != (r.from == CheckpointFormat::VivitFlax))
+        throw Error(config_source, "model_type '" + model_type(out.config) + "' does not match --from " +
+                                       (r.from == CheckpointFormat::VivitFlax ? "vivit-flax" : "videomae-pth"));
+
+    const RuleTable& table = r.from == CheckpointFormat::VivitFlax ? vivit_rule_table() : videomae_rule_table();
+    ConvertedTensors converted = apply_rules(table, read_source(r), r.checkpoint);
+    out.weights = std::move(converted.tensors);
+    out.warnings.insert(out.warnings.end(), converted.warnings.begin(), converted.warnings.end());
+
+    out.architecture = decide_architecture(out.config, out.weights);
+    std::visit([&](auto& c) { c.common.architectures = {out.architecture}; }, out.config);
+    // As HF's strict load_state_dict: every weight present with its shape, none left over.
+    std::vector<std::string> unused;
+    try {
+        build_model(out.config, out.weights, r.checkpoint, KernelChoice::Optimized, &unused);
+    } catch (const Error& e) {
+        throw Error(r.checkpoint, "does not fit " + out.architecture + " of " + config_source + ": " + e.problem());
+    }
+    if (!unused.empty())
+        throw Error(r.checkpoint, "converted weight '" + unused.front() + "' is not part of " + out.architecture +
+                                      " (" + std::to_string(unused.size()) + " such weights)");
+    for (auto& [name, t] : out.weights)
+        if (t.dtype() != DType::F32) t = t.to_float32();  // HF models are saved in float32
+
+    out.config_json = model_config_to_json(out.config);
+    if (!r.preprocessor_config_path.empty()) {
+        out.preprocessor_json = read_text(r.preprocessor_config_path);
+        load_preprocessor_config(r.preprocessor_config_path);  // validate before writing
+    } else {
+        const json p = preset ? preset->preprocessor_config : default_preprocessor(r.from);
+        out.preprocessor_json = p.dump(2) + "\n";
+    }
+    return out;
+}
+
+void save_hf_folder(const ConvertedModel& model, const std::string& dir, bool force) {
+    build_directory_atomically(dir, force, [&](const fs::path& tmp) {
+        write_safetensors((tmp / "model.safetensors").string(), model.weights);
+        write_file_atomically(tmp / "config.json", model.config_json);
+        write_file_atomically(tmp / "preprocessor_config.json", model.preprocessor_json);
+    });
+}
+
+}  // namespace vivid

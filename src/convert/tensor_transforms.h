@@ -1,0 +1,16 @@
+// Layout changes the conversion rules apply. Each returns a new contiguous tensor holding
+// exactly the source's values (bit for bit), only moved.
+#pragma once
+
+#include <vector>
+
+#include "vivid/tensor.h"
+
+namespace vivid {
+
+// out[i0..] = in[...] with out axis k taken from input axis perm[k] (numpy.transpose).
+Tensor permute(const Tensor& t, const std::vector<int>& perm);
+// Rows [part*n/parts, (part+1)*n/parts) of the first axis.
+Tensor split_rows(const Tensor& t, int64_t parts, int64_t part);
+
+}  // namespace vivid
