@@ -1,5 +1,6 @@
 #include "model_inputs.h"
 
+#include <cstring>
 #include <filesystem>
 
 #include "vivid/error.h"
@@ -25,6 +26,13 @@ void add_video_input_options(CLI::App& cmd, VideoInputOptions& options, bool wit
                    "preprocessor_config.json (default: the model folder's)");
 }
 
+void add_clip_options(CLI::App& cmd, VideoInputOptions& options) {
+    cmd.add_option("--sampling", options.sampling, "frame sampling: pipeline (HF default) or uniform")
+        ->check(CLI::IsMember({"pipeline", "uniform"}));
+    cmd.add_option("--clips", options.clips, "clips spread over the video; logits are averaged")
+        ->check(CLI::PositiveNumber);
+}
+
 Tensor video_to_pixel_values(const std::string& video, const std::string& model_dir,
                              const VideoModel& model, const VideoInputOptions& options) {
     const std::string processor_path =
@@ -37,11 +45,25 @@ Tensor video_to_pixel_values(const std::string& video, const std::string& model_
     SamplingOptions sampling;
     sampling.num_frames = config_num_frames(model.config());
     sampling.frame_sampling_rate = options.frame_sampling_rate;
-    std::vector<SampledClip> clips = read_clips(video, sampling);
-    Tensor pixels = preprocess_clip(processor, clips.at(0).frames);
-    Shape batched{1};
-    for (int64_t d : pixels.shape()) batched.push_back(d);
-    return pixels.reshape(batched);
+    sampling.mode = options.sampling == "uniform" ? SamplingOptions::Mode::Uniform : SamplingOptions::Mode::Pipeline;
+    sampling.clips = options.clips;
+    const std::vector<SampledClip> clips = read_clips(video, sampling);
+    Tensor batch;
+    for (std::size_t k = 0; k < clips.size(); ++k) {
+        if (clips[k].frames.size(0) != sampling.num_frames)
+            throw Error(video, "yields " + std::to_string(clips[k].frames.size(0)) + " frames for clip " +
+                                   std::to_string(k) + " but the model needs " + std::to_string(sampling.num_frames) +
+                                   " (video too short for --frame-sampling-rate " +
+                                   std::to_string(sampling.frame_sampling_rate) + "; try a lower rate or --sampling uniform)");
+        const Tensor pixels = preprocess_clip(processor, clips[k].frames);
+        if (!batch.defined()) {
+            Shape shape{static_cast<int64_t>(clips.size())};
+            shape.insert(shape.end(), pixels.shape().begin(), pixels.shape().end());
+            batch = Tensor::zeros(DType::F32, shape);
+        }
+        std::memcpy(batch.raw_mut() + k * pixels.nbytes(), pixels.raw(), pixels.nbytes());
+    }
+    return batch;
 }
 
 }  // namespace vivid::cli

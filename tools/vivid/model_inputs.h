@@ -16,13 +16,18 @@ Tensor read_named_tensor(const std::string& file, const std::string& name);
 
 struct VideoInputOptions {
     int64_t frame_sampling_rate = 1;  // HF video-classification pipeline default
+    std::string sampling = "pipeline";  // or "uniform" (spread over the whole video)
+    int64_t clips = 1;                  // K clips spread over the video, as a batch of K
     std::string preprocessor_config;  // default: <model>/preprocessor_config.json
 };
 // --frame-sampling-rate, and --preprocessor-config unless the command has its own.
 void add_video_input_options(CLI::App& cmd, VideoInputOptions& options, bool with_preprocessor_option = true);
+// --sampling and --clips, for the commands that can use several clips.
+void add_clip_options(CLI::App& cmd, VideoInputOptions& options);
 
 // Decodes and samples `video` (num_frames from the model config), preprocesses it with the
-// folder's processor config, and returns float32 (1, T, C, H, W).
+// folder's processor config, and returns float32 (K, T, C, H, W) for K clips (default 1).
+// A clip with fewer than num_frames frames is an error naming the video.
 Tensor video_to_pixel_values(const std::string& video, const std::string& model_dir,
                              const VideoModel& model, const VideoInputOptions& options);
 
