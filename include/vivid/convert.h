@@ -39,6 +39,10 @@ struct ConvertedModel {
 // nothing left over). Throws vivid::Error naming the file and the problem.
 ConvertedModel convert_checkpoint(const ConvertRequest& request);
 
+// The same on tensors already read (source names as the checkpoint has them); `request.checkpoint`
+// only names the source in errors.
+ConvertedModel convert_state(const ConvertRequest& request, const TensorMap& source);
+
 // Writes model.safetensors, config.json and preprocessor_config.json into `dir` atomically
 // (temporary folder beside it, fsync, rename). A non-empty `dir` needs `force`.
 void save_hf_folder(const ConvertedModel& model, const std::string& dir, bool force);

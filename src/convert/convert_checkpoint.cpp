@@ -73,7 +73,9 @@ CheckpointFormat parse_checkpoint_format(const std::string& name) {
     throw Error("--from", "unknown checkpoint format '" + name + "' (vivit-flax or videomae-pth)");
 }
 
-ConvertedModel convert_checkpoint(const ConvertRequest& r) {
+ConvertedModel convert_checkpoint(const ConvertRequest& r) { return convert_state(r, read_source(r)); }
+
+ConvertedModel convert_state(const ConvertRequest& r, const TensorMap& source) {
     const Preset* preset = r.model_name.empty() ? nullptr : &require_preset(r.model_name);
     ConvertedModel out;
     if (preset) {
@@ -91,7 +93,7 @@ ConvertedModel convert_checkpoint(const ConvertRequest& r) {
                                        (r.from == CheckpointFormat::VivitFlax ? "vivit-flax" : "videomae-pth"));
 
     const RuleTable& table = r.from == CheckpointFormat::VivitFlax ? vivit_rule_table() : videomae_rule_table();
-    ConvertedTensors converted = apply_rules(table, read_source(r), r.checkpoint);
+    ConvertedTensors converted = apply_rules(table, source, r.checkpoint);
     out.weights = std::move(converted.tensors);
     out.warnings.insert(out.warnings.end(), converted.warnings.begin(), converted.warnings.end());
 
