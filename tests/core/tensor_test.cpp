@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "vivid/error.h"
+#include "vivid/tensor.h"
+
+namespace vivid {
+namespace {
+
+TEST(Tensor, ZerosAreAlignedAndContiguous) {
+    for (int64_t n : {1, 3, 17, 1000}) {
+        Tensor t = Tensor::zeros(DType::F32, {n, 3});
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw()) % 64, 0u);
+        EXPECT_TRUE(t.is_contiguous());
+        EXPECT_EQ(t.nbytes(), static_cast<std::size_t>(n * 3 * 4));
+        for (int64_t i = 0; i < t.numel(); ++i) EXPECT_EQ(t.data<float>()[i], 0.0f);
+    }
+}
+
+TEST(Tensor, StridedViewCopiesInCOrder) {
+    // A 2x3 matrix viewed transposed (3x2): contiguous_copy must gather it.
+    Tensor m = Tensor::zeros(DType::I32, {2, 3});
+    for (int i = 0; i < 6; ++i) m.data_mut<int32_t>()[i] = i;
+    auto storage = allocate_storage(24);
+    std::memcpy(storage->data(), m.raw(), 24);
+    Tensor t = Tensor::strided_view(storage, 0, DType::I32, {3, 2}, {1, 3});
+    EXPECT_FALSE(t.is_contiguous());
+    Tensor c = t.contiguous_copy();
+    const int32_t want[] = {0, 3, 1, 4, 2, 5};
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(c.data<int32_t>()[i], want[i]);
+}
+
+TEST(Tensor, HalfPrecisionConversions) {
+    // Bit patterns with known values: 1.0, -2.0, 65504 (f16 max), smallest f16 subnormal.
+    EXPECT_EQ(f16_to_float(0x3c00), 1.0f);
+    EXPECT_EQ(f16_to_float(0xc000), -2.0f);
+    EXPECT_EQ(f16_to_float(0x7bff), 65504.0f);
+    EXPECT_EQ(f16_to_float(0x0001), 5.960464477539063e-08f);
+    EXPECT_TRUE(std::isinf(f16_to_float(0x7c00)));
+    EXPECT_EQ(bf16_to_float(0x3f80), 1.0f);
+    EXPECT_EQ(bf16_to_float(0xc0a0), -5.0f);
+    Tensor h = Tensor::zeros(DType::F16, {2});
+    h.data_mut<uint16_t>()[0] = 0x3800;  // 0.5
+    h.data_mut<uint16_t>()[1] = 0xbc00;  // -1
+    Tensor f = h.to_float32();
+    EXPECT_EQ(f.dtype(), DType::F32);
+    EXPECT_EQ(f.data<float>()[0], 0.5f);
+    EXPECT_EQ(f.data<float>()[1], -1.0f);
+}
+
+TEST(Tensor, ReshapeChecksTheElementCount) {
+    Tensor t = Tensor::zeros(DType::U8, {2, 6});
+    EXPECT_EQ(t.reshape({3, 4}).shape(), (Shape{3, 4}));
+    EXPECT_THROW(t.reshape({5}), Error);
+}
+
+TEST(Tensor, DtypeNames) {
+    DType d;
+    for (const char* name : {"F32", "BF16", "F16", "I64", "I32", "U8", "BOOL"}) {
+        ASSERT_TRUE(parse_dtype_name(name, d));
+        EXPECT_EQ(dtype_name(d), name);
+    }
+    EXPECT_FALSE(parse_dtype_name("F64", d));
+}
+
+}  // namespace
+}  // namespace vivid
