@@ -115,32 +115,56 @@ void require_divides(const std::string& source, const std::string& what, int64_t
         throw Error(source, what + " (" + std::to_string(a) + ") is not divisible by " + by + " (" + std::to_string(b) + ")");
 }
 
-VivitConfig parse_vivit(const json& j, const std::string& source) {
-    VivitConfig c;
-    FieldReader r(j, source);
-    r.get("image_size", c.image_size);
-    r.get("num_frames", c.num_frames);
-    r.get("tubelet_size", c.tubelet_size);
-    r.get("num_channels", c.num_channels);
-    r.get("hidden_size", c.hidden_size);
-    r.get("num_hidden_layers", c.num_hidden_layers);
-    r.get("num_attention_heads", c.num_attention_heads);
-    r.get("intermediate_size", c.intermediate_size);
-    r.get("hidden_act", c.hidden_act);
-    r.get("hidden_dropout_prob", c.hidden_dropout_prob);
-    r.get("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
-    r.get("initializer_range", c.initializer_range);
-    r.get("layer_norm_eps", c.layer_norm_eps);
-    r.get("qkv_bias", c.qkv_bias);
-    r.common(c.common);
+// Every config field by its HF key, once: parsing and saving both walk these lists.
+// C is the config type, const or not; f(key, field) is called for each field.
+template <typename C, typename F>
+void shared_fields(C& c, F&& f) {
+    f("image_size", c.image_size);
+    f("num_frames", c.num_frames);
+    f("tubelet_size", c.tubelet_size);
+    f("num_channels", c.num_channels);
+    f("hidden_size", c.hidden_size);
+    f("num_hidden_layers", c.num_hidden_layers);
+    f("num_attention_heads", c.num_attention_heads);
+    f("intermediate_size", c.intermediate_size);
+    f("hidden_act", c.hidden_act);
+    f("hidden_dropout_prob", c.hidden_dropout_prob);
+    f("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+    f("initializer_range", c.initializer_range);
+    f("layer_norm_eps", c.layer_norm_eps);
+    f("qkv_bias", c.qkv_bias);
+}
+
+template <typename C, typename F>
+void videomae_fields(C& c, F&& f) {
+    shared_fields(c, f);
+    f("patch_size", c.patch_size);
+    f("use_mean_pooling", c.use_mean_pooling);
+    f("decoder_num_attention_heads", c.decoder_num_attention_heads);
+    f("decoder_hidden_size", c.decoder_hidden_size);
+    f("decoder_num_hidden_layers", c.decoder_num_hidden_layers);
+    f("decoder_intermediate_size", c.decoder_intermediate_size);
+    f("norm_pix_loss", c.norm_pix_loss);
+}
+
+template <typename C>
+void require_valid_shared(const C& c, const std::string& source) {
     for (auto [k, v] : {std::pair{"image_size", c.image_size}, {"num_frames", c.num_frames},
                         {"num_channels", c.num_channels}, {"hidden_size", c.hidden_size},
                         {"num_attention_heads", c.num_attention_heads},
-                        {"intermediate_size", c.intermediate_size}, {"tubelet_size", c.tubelet_size[0]},
-                        {"tubelet_size", c.tubelet_size[1]}, {"tubelet_size", c.tubelet_size[2]}})
+                        {"intermediate_size", c.intermediate_size}})
         require_positive(source, k, v);
     if (c.num_hidden_layers < 0) throw Error(source, "config key 'num_hidden_layers' must not be negative");
     require_divides(source, "hidden_size", c.hidden_size, "num_attention_heads", c.num_attention_heads);
+}
+
+VivitConfig parse_vivit(const json& j, const std::string& source) {
+    VivitConfig c;
+    FieldReader r(j, source);
+    shared_fields(c, [&](const char* key, auto& field) { r.get(key, field); });
+    r.common(c.common);
+    require_valid_shared(c, source);
+    for (int64_t t : c.tubelet_size) require_positive(source, "tubelet_size", t);
     require_divides(source, "num_frames", c.num_frames, "tubelet_size[0]", c.tubelet_size[0]);
     require_divides(source, "image_size", c.image_size, "tubelet_size[1]", c.tubelet_size[1]);
     require_divides(source, "image_size", c.image_size, "tubelet_size[2]", c.tubelet_size[2]);
@@ -150,40 +174,15 @@ VivitConfig parse_vivit(const json& j, const std::string& source) {
 VideoMAEConfig parse_videomae(const json& j, const std::string& source) {
     VideoMAEConfig c;
     FieldReader r(j, source);
-    r.get("image_size", c.image_size);
-    r.get("patch_size", c.patch_size);
-    r.get("num_channels", c.num_channels);
-    r.get("num_frames", c.num_frames);
-    r.get("tubelet_size", c.tubelet_size);
-    r.get("hidden_size", c.hidden_size);
-    r.get("num_hidden_layers", c.num_hidden_layers);
-    r.get("num_attention_heads", c.num_attention_heads);
-    r.get("intermediate_size", c.intermediate_size);
-    r.get("hidden_act", c.hidden_act);
-    r.get("hidden_dropout_prob", c.hidden_dropout_prob);
-    r.get("attention_probs_dropout_prob", c.attention_probs_dropout_prob);
-    r.get("initializer_range", c.initializer_range);
-    r.get("layer_norm_eps", c.layer_norm_eps);
-    r.get("qkv_bias", c.qkv_bias);
-    r.get("use_mean_pooling", c.use_mean_pooling);
-    r.get("decoder_num_attention_heads", c.decoder_num_attention_heads);
-    r.get("decoder_hidden_size", c.decoder_hidden_size);
-    r.get("decoder_num_hidden_layers", c.decoder_num_hidden_layers);
-    r.get("decoder_intermediate_size", c.decoder_intermediate_size);
-    r.get("norm_pix_loss", c.norm_pix_loss);
+    videomae_fields(c, [&](const char* key, auto& field) { r.get(key, field); });
     r.common(c.common);
-    for (auto [k, v] : {std::pair{"image_size", c.image_size}, {"patch_size", c.patch_size},
-                        {"num_channels", c.num_channels}, {"num_frames", c.num_frames},
-                        {"tubelet_size", c.tubelet_size}, {"hidden_size", c.hidden_size},
-                        {"num_attention_heads", c.num_attention_heads},
-                        {"intermediate_size", c.intermediate_size},
+    require_valid_shared(c, source);
+    for (auto [k, v] : {std::pair{"patch_size", c.patch_size}, {"tubelet_size", c.tubelet_size},
                         {"decoder_num_attention_heads", c.decoder_num_attention_heads},
                         {"decoder_hidden_size", c.decoder_hidden_size},
                         {"decoder_intermediate_size", c.decoder_intermediate_size}})
         require_positive(source, k, v);
-    if (c.num_hidden_layers < 0 || c.decoder_num_hidden_layers < 0)
-        throw Error(source, "layer counts must not be negative");
-    require_divides(source, "hidden_size", c.hidden_size, "num_attention_heads", c.num_attention_heads);
+    if (c.decoder_num_hidden_layers < 0) throw Error(source, "config key 'decoder_num_hidden_layers' must not be negative");
     require_divides(source, "decoder_hidden_size", c.decoder_hidden_size, "decoder_num_attention_heads",
                     c.decoder_num_attention_heads);
     require_divides(source, "num_frames", c.num_frames, "tubelet_size", c.tubelet_size);
@@ -259,45 +258,13 @@ ModelConfig load_model_config(const std::string& path) {
 
 std::string model_config_to_json(const ModelConfig& config) {
     json j;
+    const auto put = [&](const char* key, const auto& field) { j[key] = field; };
     if (const auto* v = std::get_if<VivitConfig>(&config)) {
-        j["image_size"] = v->image_size;
-        j["num_frames"] = v->num_frames;
-        j["tubelet_size"] = v->tubelet_size;
-        j["num_channels"] = v->num_channels;
-        j["hidden_size"] = v->hidden_size;
-        j["num_hidden_layers"] = v->num_hidden_layers;
-        j["num_attention_heads"] = v->num_attention_heads;
-        j["intermediate_size"] = v->intermediate_size;
-        j["hidden_act"] = v->hidden_act;
-        j["hidden_dropout_prob"] = v->hidden_dropout_prob;
-        j["attention_probs_dropout_prob"] = v->attention_probs_dropout_prob;
-        j["initializer_range"] = v->initializer_range;
-        j["layer_norm_eps"] = v->layer_norm_eps;
-        j["qkv_bias"] = v->qkv_bias;
+        shared_fields(*v, put);
         common_to_json(v->common, j);
     } else {
         const auto& m = std::get<VideoMAEConfig>(config);
-        j["image_size"] = m.image_size;
-        j["patch_size"] = m.patch_size;
-        j["num_channels"] = m.num_channels;
-        j["num_frames"] = m.num_frames;
-        j["tubelet_size"] = m.tubelet_size;
-        j["hidden_size"] = m.hidden_size;
-        j["num_hidden_layers"] = m.num_hidden_layers;
-        j["num_attention_heads"] = m.num_attention_heads;
-        j["intermediate_size"] = m.intermediate_size;
-        j["hidden_act"] = m.hidden_act;
-        j["hidden_dropout_prob"] = m.hidden_dropout_prob;
-        j["attention_probs_dropout_prob"] = m.attention_probs_dropout_prob;
-        j["initializer_range"] = m.initializer_range;
-        j["layer_norm_eps"] = m.layer_norm_eps;
-        j["qkv_bias"] = m.qkv_bias;
-        j["use_mean_pooling"] = m.use_mean_pooling;
-        j["decoder_num_attention_heads"] = m.decoder_num_attention_heads;
-        j["decoder_hidden_size"] = m.decoder_hidden_size;
-        j["decoder_num_hidden_layers"] = m.decoder_num_hidden_layers;
-        j["decoder_intermediate_size"] = m.decoder_intermediate_size;
-        j["norm_pix_loss"] = m.norm_pix_loss;
+        videomae_fields(m, put);
         common_to_json(m.common, j);
     }
     j["model_type"] = model_type(config);
