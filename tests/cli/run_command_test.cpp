@@ -94,3 +94,41 @@ TEST(RunCommand, WrongShapedWeightNamesBothShapes) {
 
 }  // namespace
 }  // namespace vivid
+
+namespace vivid {
+namespace {
+
+TEST(RunCommand, GeneratedTubeMask) {
+    // No mask file: --mask-ratio makes a tube mask, saved with the outputs; running again with
+    // that mask file must give the same loss.
+    test::TempDir out;
+    const auto dir = test::conformance_dir() / "videomae_tiny_pretrain_raw";
+    const auto pv = (dir / "expected" / "outputs.safetensors").string();
+    auto r = test::run_cli({"run", "--model", (dir / "expected").string(), "--pixel-values", pv, "--mask-ratio", "0.75",
+                            "--seed", "7", "--save-outputs", (out / "a.safetensors").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    TensorMap a = read_safetensors((out / "a.safetensors").string());
+    const Tensor& mask = a.at("bool_masked_pos");
+    ASSERT_EQ(mask.shape(), (Shape{2, 64}));  // 4 time slices x 16 patches
+    for (int64_t b = 0; b < 2; ++b)
+        for (int64_t t = 0; t < 4; ++t)
+            for (int64_t s = 0; s < 16; ++s)  // the same spatial pattern in every slice
+                EXPECT_EQ(mask.data<uint8_t>()[b * 64 + t * 16 + s], mask.data<uint8_t>()[b * 64 + s]);
+    int masked = 0;
+    for (int64_t s = 0; s < 16; ++s) masked += mask.data<uint8_t>()[s];
+    EXPECT_EQ(masked, 12);  // int(0.75 * 16)
+    EXPECT_EQ(a.at("logits").shape(), (Shape{2, 48, 384}));
+    r = test::run_cli({"run", "--model", (dir / "expected").string(), "--pixel-values", pv, "--mask",
+                       (out / "a.safetensors").string(), "--save-outputs", (out / "b.safetensors").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read_safetensors((out / "b.safetensors").string()).at("loss").data<float>()[0],
+              a.at("loss").data<float>()[0]);
+    r = test::run_cli({"run", "--model", (test::conformance_dir() / "vivit_tiny" / "expected").string(),
+                       "--pixel-values", (test::conformance_dir() / "vivit_tiny" / "expected" / "outputs.safetensors").string(),
+                       "--mask-ratio", "0.5", "--save-outputs", (out / "c.safetensors").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("takes none"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace vivid

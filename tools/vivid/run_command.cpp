@@ -5,6 +5,7 @@
 #include "command.h"
 #include "model_inputs.h"
 #include "vivid/error.h"
+#include "vivid/masking.h"
 #include "vivid/model.h"
 #include "vivid/safetensors.h"
 
@@ -18,6 +19,8 @@ struct RunOptions {
     std::string mask_file;
     std::string output;
     std::string kernels = "optimized";
+    double mask_ratio = -1;  // < 0: no generated mask
+    uint64_t seed = 0;
     VideoInputOptions video;
     int threads = 0;
 };
@@ -39,10 +42,16 @@ void run(const RunOptions& o) {
         pv_source = o.video_file;
         pixel_values = video_to_pixel_values(o.video_file, o.model_dir, *model, o.video);
     }
+    if ((!o.mask_file.empty() || o.mask_ratio >= 0) && !model->is_pretraining())
+        throw Error(o.mask_file.empty() ? o.model_dir : o.mask_file,
+                    "a mask was given but " + model->architecture() + " takes none");
     Tensor mask;
     if (!o.mask_file.empty()) mask = read_named_tensor(o.mask_file, "bool_masked_pos");
-    if (mask.defined() && !model->is_pretraining())
-        throw Error(o.mask_file, "a mask was given but " + model->architecture() + " takes none");
+    if (o.mask_ratio >= 0) {
+        const auto& mae = std::get<VideoMAEConfig>(model->config());
+        const int64_t per_slice = (mae.image_size / mae.patch_size) * (mae.image_size / mae.patch_size);
+        mask = tube_mask(pixel_values.size(0), model->num_patches() / per_slice, per_slice, o.mask_ratio, o.seed);
+    }
 
     ModelOutputs out;
     try {
@@ -56,6 +65,7 @@ void run(const RunOptions& o) {
     tensors["pixel_values"] = pixel_values.to_float32();
     tensors["logits"] = out.logits;
     if (out.loss.defined()) tensors["loss"] = out.loss;
+    if (o.mask_ratio >= 0) tensors["bool_masked_pos"] = mask;  // so the generated mask can be reused
     write_safetensors(o.output, tensors);
 }
 
@@ -68,6 +78,10 @@ void add_run_command(CLI::App& app) {
     auto* video = cmd->add_option("--video", opts->video_file, "video file or .npy uint8 (T,H,W,3) clip");
     pv->excludes(video);
     cmd->add_option("--mask", opts->mask_file, "safetensors file holding bool_masked_pos (B, num_patches)");
+    auto* ratio = cmd->add_option("--mask-ratio", opts->mask_ratio,
+                                  "pre-training: generate a tube mask hiding this fraction (e.g. 0.9)");
+    ratio->excludes("--mask");
+    cmd->add_option("--seed", opts->seed, "random seed for --mask-ratio (default 0)");
     cmd->add_option("--save-outputs", opts->output, "output .safetensors (pixel_values, logits, loss)")->required();
     cmd->add_option("--kernels", opts->kernels, "kernel set: optimized (default) or reference")
         ->check(CLI::IsMember({"optimized", "reference"}));
