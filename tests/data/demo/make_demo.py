@@ -12,8 +12,8 @@ sets torch's thread count (default 2; 1 is faster when the machine is busy).
 
 No released VideoMAE checkpoint can be downloaded here, so this trains a tiny one on
 synthetic clips: a square or a disc on a plain or lightly noisy background that moves
-left/right/up/down, grows or shrinks. The clips are encoded to H.264 mp4 and the model is
-trained on the *decoded* frames, preprocessed exactly like the Hugging Face
+left/right/up/down, grows or shrinks. The clips are encoded to H.264 yuv420p mp4 with
+Debian's ffmpeg CLI and the model is trained on the *decoded* frames, preprocessed exactly like the Hugging Face
 video-classification pipeline (PyAV decode, frame indices by its rule, VideoMAEImageProcessor
 through Pillow), so the inference chain vivid reproduces is the one that was trained on.
 
@@ -41,7 +41,9 @@ import json
 import math
 import os
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 
 # Under a loaded machine OpenMP's spinning threads slow training 10x; yield instead.
@@ -170,21 +172,39 @@ def render_clip(label, rng):
     return frames
 
 
+# libx264 run inside this long-lived process (PyAV) is not reproducible: the same frames
+# occasionally encode to different bytes (it seems to read memory it did not initialise,
+# which a fresh process gets zeroed). Debian's ffmpeg CLI, one process per encode, gives
+# identical bytes every run, so the script's outputs are reproducible.
+FFMPEG_X264 = ["-c:v", "libx264", "-preset", "medium", "-crf", CRF, "-pix_fmt", "yuv420p",
+               "-threads", "1", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact"]
+
+
+def ffmpeg_encode(frames, extra_args=()):
+    """uint8 (N, FRAME_H, FRAME_W, 3) frames -> H.264 yuv420p mp4 bytes via the ffmpeg CLI."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "clip.mp4")
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                        "-s", f"{FRAME_W}x{FRAME_H}", "-r", str(FPS), "-i", "-",
+                        *FFMPEG_X264, *extra_args, out],
+                       input=np.ascontiguousarray(frames).tobytes(), check=True)
+        with open(out, "rb") as f:
+            return f.read()
+
+
 def encode_mp4(frames):
-    """H.264 yuv420p mp4 bytes, single-threaded x264 so the output is reproducible."""
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height = FRAME_W, FRAME_H
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": CRF, "preset": "medium"}
-        stream.codec_context.thread_count = 1
-        for f in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return buf.getvalue()
+    """One standalone clip, as shipped."""
+    return ffmpeg_encode(frames)
+
+
+def encode_as_one_stream(clips):
+    """Many clips as one video with a closed GOP per clip (one ffmpeg process instead of
+    thousands); returns the decoded clips. Used for training data only."""
+    mp4 = ffmpeg_encode(np.concatenate(clips), ["-g", str(CLIP_FRAMES), "-keyint_min", str(CLIP_FRAMES),
+                                                "-sc_threshold", "0", "-x264-params", "open-gop=0"])
+    frames = decode_all(io.BytesIO(mp4))
+    assert frames.shape[0] == CLIP_FRAMES * len(clips), frames.shape
+    return frames.reshape(len(clips), CLIP_FRAMES, *frames.shape[1:])
 
 
 # ---------------------------------------------------------------------------------------
@@ -492,18 +512,30 @@ def check_against_conformance():
 # Data
 
 
-def make_split(n_per_class, rng, keep_bytes=False):
-    """Clips rendered, encoded to mp4, decoded with PyAV and resized/cropped (uint8 cache)."""
+def crop_clip(frames):
+    assert frames.shape == (CLIP_FRAMES, FRAME_H, FRAME_W, 3), frames.shape
+    return np.stack([resize_crop(f, PROCESSOR) for f in frames])
+
+
+def make_train_split(n_per_class, rng, chunk=600):
+    """Clips rendered, encoded to H.264, decoded with PyAV, resized/cropped (uint8 cache)."""
+    labels = np.arange(n_per_class * len(CLASSES), dtype=np.int64) % len(CLASSES)
+    crops = []
+    for begin in range(0, len(labels), chunk):
+        decoded = encode_as_one_stream([render_clip(int(l), rng) for l in labels[begin:begin + chunk]])
+        crops.extend(crop_clip(c) for c in decoded)
+    return np.stack(crops), labels
+
+
+def make_heldout_split(n_per_class, rng):
+    """Like make_train_split but every clip is its own mp4 file, exactly as shipped."""
     crops, labels, blobs = [], [], []
     for i in range(n_per_class * len(CLASSES)):
         label = i % len(CLASSES)
         mp4 = encode_mp4(render_clip(label, rng))
-        frames = decode_all(io.BytesIO(mp4))
-        assert frames.shape == (CLIP_FRAMES, FRAME_H, FRAME_W, 3), frames.shape
-        crops.append(np.stack([resize_crop(f, PROCESSOR) for f in frames]))
+        crops.append(crop_clip(decode_all(io.BytesIO(mp4))))
         labels.append(label)
-        if keep_bytes:
-            blobs.append(mp4)
+        blobs.append(mp4)
     return np.stack(crops), np.array(labels, dtype=np.int64), blobs
 
 
@@ -546,6 +578,11 @@ def evaluate(model, crops, labels, indices):
 # ---------------------------------------------------------------------------------------
 
 
+def ffmpeg_version():
+    out = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split()[:3])
+
+
 def loaded_blas():
     with open("/proc/self/maps") as f:
         libs = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
@@ -559,10 +596,10 @@ def main():
     T = cfg["num_frames"]
 
     rng = np.random.default_rng(SEED)
-    train_crops, train_labels, _ = make_split(N_TRAIN_PER_CLASS, rng)
+    train_crops, train_labels = make_train_split(N_TRAIN_PER_CLASS, rng)
     log(f"train clips: {len(train_labels)}")
     held_rng = np.random.default_rng(SEED + 1)  # separate stream: held-out never seen
-    held_crops, held_labels, held_mp4 = make_split(N_HELDOUT_PER_CLASS, held_rng, keep_bytes=True)
+    held_crops, held_labels, held_mp4 = make_heldout_split(N_HELDOUT_PER_CLASS, held_rng)
     log(f"held-out clips: {len(held_labels)}")
 
     model = VisionTransformer(cfg, len(CLASSES))
@@ -691,7 +728,8 @@ def main():
                        "held-out clips: PyAV decode, HF pipeline frame indices "
                        "(num_frames 8, frame_sampling_rate 1), VideoMAEImageProcessor via Pillow",
         "generated_with": f"tests/data/demo/make_demo.py; torch {torch.__version__}, "
-                          f"PyAV {av.__version__}, Pillow {Image.__version__}, numpy {np.__version__}",
+                          f"PyAV {av.__version__}, Pillow {Image.__version__}, numpy {np.__version__}, "
+                          f"{ffmpeg_version()} (clip encoding, libx264 crf {CRF})",
         "labels": CLASSES,
         "num_frames": T,
         "frame_sampling_rate": 1,
