@@ -42,7 +42,6 @@ import math
 import os
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 
