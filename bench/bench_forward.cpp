@@ -17,6 +17,7 @@
 
 using vivid::bench::median;
 using vivid::bench::now_seconds;
+using vivid::bench::process_cpu_seconds;
 
 int main(int argc, char** argv) {
     if (argc < 3) {
@@ -36,16 +37,18 @@ int main(int argc, char** argv) {
         if (it == inputs.end()) throw vivid::Error(argv[2], "no tensor named pixel_values");
         vivid::ModelOutputs out;
         for (int i = 0; i < warmup; ++i) out = model->forward(it->second, nullptr);
-        std::vector<double> times;
+        std::vector<double> times, cpu_times;
         for (int i = 0; i < reps; ++i) {
+            const double c = process_cpu_seconds();
             const double s = now_seconds();
             out = model->forward(it->second, nullptr);
             times.push_back(now_seconds() - s);
+            cpu_times.push_back(process_cpu_seconds() - c);
         }
         if (argc > 6) vivid::write_safetensors(argv[6], vivid::TensorMap{{"logits", out.logits}});
         std::printf("{\"threads\": %d, \"reps\": %d, \"load_s\": %.6f, \"forward_median_s\": %.6f, "
-                    "\"forward_min_s\": %.6f}\n",
-                    threads, reps, load_s, median(times), *std::min_element(times.begin(), times.end()));
+                    "\"forward_min_s\": %.6f, \"forward_cpu_median_s\": %.6f}\n",
+                    threads, reps, load_s, median(times), *std::min_element(times.begin(), times.end()), median(cpu_times));
     } catch (const vivid::Error& e) {
         std::fprintf(stderr, "bench_forward: error: %s\n", e.what());
         return 2;

@@ -199,12 +199,14 @@ def time_torch(model, pixel_values, threads, reps, warmup):
     with torch.inference_mode():
         for _ in range(warmup):
             logits = model(pixel_values)
-        times = []
+        times, cpu = [], []
         for _ in range(reps):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             logits = model(pixel_values)
             times.append(time.perf_counter() - t0)
-    return logits.numpy(), statistics.median(times), min(times)
+            cpu.append(time.process_time() - c0)
+    return logits.numpy(), statistics.median(times), min(times), statistics.median(cpu)
 
 
 def main():
@@ -264,17 +266,20 @@ def main():
             cli_s = time.perf_counter() - t0
             cli_logits = safetensors_io.load(os.path.join(tmp, "run.safetensors"))["logits"]
 
-            torch_logits, torch_med, torch_min = time_torch(model, pixel_values, threads, args.reps, args.warmup)
+            torch_logits, torch_med, torch_min, torch_cpu = time_torch(model, pixel_values, threads, args.reps, args.warmup)
             diff = float(np.abs(vivid_logits - torch_logits).max())
             cli_diff = float(np.abs(cli_logits - torch_logits).max())
             results.append((threads, torch_med, torch_min, vivid_res["forward_median_s"], vivid_res["forward_min_s"],
-                            vivid_res["load_s"], cli_s, diff, cli_diff))
+                            vivid_res["load_s"], cli_s, diff, cli_diff, torch_cpu, vivid_res["forward_cpu_median_s"]))
 
     print(f"\n{args.model}: seconds per forward of a batch of {args.batch} clip(s)")
-    print("threads  torch median (min)   vivid median (min)   torch/vivid   vivid load   vivid run CLI   max|dlogits|")
-    for t, tm, tmin, vm, vmin, load, cli, diff, cli_diff in results:
-        print(f"{t:7d}  {tm:7.3f} ({tmin:6.3f})     {vm:7.3f} ({vmin:6.3f})     {tm / vm:8.2f}x    "
-              f"{load:8.3f}     {cli:8.3f}      {diff:.2e} (CLI {cli_diff:.2e})")
+    print("wall: median (min) of the timed forwards; cpu: median process CPU seconds per forward (all threads)")
+    print("threads  torch wall (min)   vivid wall (min)   torch/vivid wall | torch cpu  vivid cpu  torch/vivid cpu"
+          " | vivid load  vivid run CLI | max|dlogits|")
+    for t, tm, tmin, vm, vmin, load, cli, diff, cli_diff, tcpu, vcpu in results:
+        print(f"{t:7d}  {tm:7.3f} ({tmin:6.3f})  {vm:7.3f} ({vmin:6.3f})  {tm / vm:8.2f}x         | "
+              f"{tcpu:8.3f}  {vcpu:8.3f}  {tcpu / vcpu:8.2f}x        | {load:8.3f}  {cli:8.3f}      | "
+              f"{diff:.2e} (CLI {cli_diff:.2e})")
     worst = max(r[7] for r in results + [])
     worst = max(worst, max(r[8] for r in results))
     print(f"logits agree within 1e-4: {'yes' if worst <= 1e-4 else 'NO'} (worst {worst:.2e})")

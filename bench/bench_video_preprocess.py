@@ -155,15 +155,17 @@ def main():
         max_diff = float(np.abs(vivid_pixel_values - py_pixel_values).max())
         frames = py_pixel_values.shape[0]
 
+    py_cpu_total = med(py_cpu)
+
     def row(name, seconds, cpu=None):
-        extra = f"  (cpu {cpu * 1000:7.1f} ms)" if cpu is not None else ""
+        extra = f"  | cpu {cpu * 1000:6.1f} ms, python/this {py_cpu_total / cpu:5.2f}x" if cpu is not None else ""
         print(f"{name:40s} {seconds * 1000:8.1f} ms  {frames / seconds:7.1f} frames/s  "
               f"python/this = {py_total / seconds:5.2f}x{extra}")
 
     print(f"\nclip 1280x720 30 fps 10 s H.264; {frames} frames sampled (num_frames={NUM_FRAMES}, "
           f"rate={FRAME_SAMPLING_RATE}, decode stops after frame {NUM_FRAMES * FRAME_SAMPLING_RATE - 1}); "
           f"1 thread, CPU 0; median of {args.reps} interleaved reps (wall time)")
-    row("python PyAV+PIL+numpy (total)", py_total, med(py_cpu))
+    row("python PyAV+PIL+numpy (total)", py_total, py_cpu_total)
     print(f"{'  python decode (PyAV, rgb24)':40s} {py_decode * 1000:8.1f} ms")
     print(f"{'  python resize/crop/normalize':40s} {py_pre * 1000:8.1f} ms")
     row("vivid preprocess CLI (process wall)", med(cli), med(cli_cpu))
