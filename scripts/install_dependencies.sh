@@ -9,7 +9,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config clang \
   libgtest-dev libgmock-dev \
   nlohmann-json3-dev libcli11-dev libfmt-dev \
-  libdnnl-dev \
+  libdnnl-dev ocl-icd-opencl-dev \
   libzip-dev zipcmp zipmerge ziptool libmsgpack-cxx-dev \
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
   ffmpeg >/dev/null
