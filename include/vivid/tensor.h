@@ -36,6 +36,8 @@ public:
 
 // A 64-byte aligned, zero-initialised buffer.
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes);
+// The same without the zero fill, for buffers that are written in full before being read.
+std::shared_ptr<Storage> allocate_uninitialized_storage(std::size_t bytes);
 
 class Tensor {
 public:
@@ -43,6 +45,8 @@ public:
 
     // A new contiguous tensor, zero-filled.
     static Tensor zeros(DType dtype, Shape shape);
+    // A new contiguous tensor with unspecified contents: only for outputs written in full.
+    static Tensor uninitialized(DType dtype, Shape shape);
     // A contiguous view of `storage` starting at `byte_offset`; the caller has checked bounds.
     static Tensor view(std::shared_ptr<Storage> storage, std::size_t byte_offset, DType dtype,
                        Shape shape);
@@ -75,6 +79,8 @@ public:
     Tensor contiguous_copy() const;
     // The same data as float32, contiguous (converts bf16/f16/ints; copies f32).
     Tensor to_float32() const;
+    // The first n entries along axis 0, sharing storage (throws std::out_of_range past the end).
+    Tensor leading(int64_t n) const;
     // Same storage, new shape; requires contiguity and an equal element count.
     Tensor reshape(Shape shape) const;
 

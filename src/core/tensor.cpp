@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 #include <sstream>
+#include <stdexcept>
 
 #include "vivid/error.h"
 
@@ -65,12 +66,12 @@ namespace {
 
 class AlignedStorage final : public Storage {
 public:
-    explicit AlignedStorage(std::size_t bytes) : size_(bytes) {
+    AlignedStorage(std::size_t bytes, bool zero) : size_(bytes) {
         std::size_t rounded = (bytes + 63) / 64 * 64;
         if (rounded == 0) rounded = 64;
         data_ = static_cast<std::byte*>(std::aligned_alloc(64, rounded));
         if (!data_) throw std::bad_alloc();
-        std::memset(data_, 0, rounded);
+        if (zero) std::memset(data_, 0, rounded);
     }
     ~AlignedStorage() override { std::free(data_); }
     std::byte* data() override { return data_; }
@@ -95,12 +96,22 @@ Shape contiguous_strides(const Shape& shape) {
 }  // namespace
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes) {
-    return std::make_shared<AlignedStorage>(bytes);
+    return std::make_shared<AlignedStorage>(bytes, true);
+}
+
+std::shared_ptr<Storage> allocate_uninitialized_storage(std::size_t bytes) {
+    return std::make_shared<AlignedStorage>(bytes, false);
 }
 
 Tensor Tensor::zeros(DType dtype, Shape shape) {
+    Tensor t = uninitialized(dtype, std::move(shape));
+    std::memset(t.storage_->data(), 0, t.storage_->size());
+    return t;
+}
+
+Tensor Tensor::uninitialized(DType dtype, Shape shape) {
     Tensor t;
-    t.storage_ = allocate_storage(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
+    t.storage_ = allocate_uninitialized_storage(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
     t.dtype_ = dtype;
     t.strides_ = contiguous_strides(shape);
     t.shape_ = std::move(shape);
@@ -122,6 +133,14 @@ Tensor Tensor::strided_view(std::shared_ptr<Storage> storage, std::size_t byte_o
     t.dtype_ = dtype;
     t.shape_ = std::move(shape);
     t.strides_ = std::move(strides);
+    return t;
+}
+
+Tensor Tensor::leading(int64_t n) const {
+    if (dim() < 1 || n < 0 || n > shape_[0])
+        throw std::out_of_range("Tensor::leading(" + std::to_string(n) + ") of shape " + shape_to_string(shape_));
+    Tensor t = *this;
+    t.shape_[0] = n;
     return t;
 }
 

@@ -1,8 +1,11 @@
 // read_clips: decode (or take .npy rows), pick the sampled frames, build (T,H,W,3) clips.
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "video/ffmpeg_decoder.h"
@@ -31,36 +34,52 @@ Tensor read_npy_frames(const std::string& path) {
     return t;
 }
 
-// One decoded frame's RGB bytes and size.
-struct RgbFrame {
-    int width = 0, height = 0;
-    std::vector<uint8_t> rgb;
+// The wanted frames, decoded straight into one uint8 (N,H,W,3) tensor in index order.
+struct DecodedFrames {
+    Tensor bank;                      // row k holds the k-th wanted frame that was decoded
+    std::map<int64_t, int64_t> row;   // frame index -> row of bank
+    int64_t seen = 0;                 // frames the file yielded before decoding stopped
 };
 
-struct DecodedFrames {
-    std::map<int64_t, RgbFrame> frames;  // the wanted ones, by index
-    int64_t seen = 0;                    // frames decoded before stopping
-};
+std::string frame_size_change(int w0, int h0, int w, int h, int64_t index) {
+    return "frame size changes mid-stream (" + std::to_string(w0) + "x" + std::to_string(h0) + " then " +
+           std::to_string(w) + "x" + std::to_string(h) + " at frame " + std::to_string(index) + ")";
+}
 
 // Decodes up to the largest wanted index and keeps the wanted frames (converted to RGB).
-DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted) {
+// Empty when skipping non-reference frames broke PyAV's numbering (see frame_index_plan.h).
+std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const std::set<int64_t>& wanted, bool skip) {
     DecodedFrames out;
     if (wanted.empty()) return out;
-    video::FfmpegDecoder decoder(path);
+    video::FfmpegDecoder decoder(path, {omp_get_max_threads(), wanted, skip});
     const int64_t last = *wanted.rbegin();
-    while (out.seen <= last && decoder.next_frame()) {
-        const int64_t i = out.seen++;
+    int64_t filled = 0, frame_bytes = 0;
+    while (decoder.next_frame()) {
+        const int64_t i = decoder.index();
+        out.seen = i + 1;
         if (!wanted.count(i)) continue;
-        RgbFrame f{decoder.width(), decoder.height(), {}};
-        f.rgb.resize(static_cast<std::size_t>(f.width) * f.height * 3);
-        decoder.current_frame_rgb(f.rgb.data());
-        out.frames.emplace(i, std::move(f));
+        const int w = decoder.width(), h = decoder.height();
+        if (!out.bank.defined()) {
+            out.bank = Tensor::uninitialized(DType::U8, {static_cast<int64_t>(wanted.size()), h, w, 3});
+            frame_bytes = int64_t{w} * h * 3;
+        } else if (out.bank.size(1) != h || out.bank.size(2) != w) {
+            throw Error(path, frame_size_change(static_cast<int>(out.bank.size(2)), static_cast<int>(out.bank.size(1)), w, h, i));
+        }
+        decoder.current_frame_rgb(out.bank.data_mut<uint8_t>() + filled * frame_bytes);
+        out.row[i] = filled++;
+        if (i >= last) break;
     }
+    if (decoder.must_redecode()) return std::nullopt;
     return out;
 }
 
+DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted) {
+    if (auto fast = decode_wanted_once(path, wanted, true)) return std::move(*fast);
+    return std::move(*decode_wanted_once(path, wanted, false));
+}
+
 Tensor make_indices(const std::vector<int64_t>& taken) {
-    Tensor t = Tensor::zeros(DType::I64, {static_cast<int64_t>(taken.size())});
+    Tensor t = Tensor::uninitialized(DType::I64, {static_cast<int64_t>(taken.size())});
     std::copy(taken.begin(), taken.end(), t.data_mut<int64_t>());
     return t;
 }
@@ -71,24 +90,24 @@ std::string no_frames_message(int64_t available, const std::vector<int64_t>& wan
            " frames; the first index wanted is " + std::to_string(wanted.empty() ? 0 : wanted.front()) + ")";
 }
 
-SampledClip clip_from_video(const std::string& path, const std::vector<int64_t>& wanted,
-                            const DecodedFrames& video) {
-    const auto& decoded = video.frames;
-    std::vector<int64_t> taken;
-    for (int64_t i : wanted)
-        if (decoded.count(i)) taken.push_back(i);
-    if (taken.empty()) throw Error(path, no_frames_message(video.seen, wanted));
-    const RgbFrame& first = decoded.at(taken.front());
-    Tensor frames = Tensor::zeros(DType::U8, {static_cast<int64_t>(taken.size()), first.height, first.width, 3});
-    uint8_t* dst = frames.data_mut<uint8_t>();
-    for (int64_t i : taken) {
-        const RgbFrame& f = decoded.at(i);
-        if (f.width != first.width || f.height != first.height)
-            throw Error(path, "frame size changes mid-stream (" + std::to_string(first.width) + "x" +
-                                  std::to_string(first.height) + " then " + std::to_string(f.width) + "x" +
-                                  std::to_string(f.height) + " at frame " + std::to_string(i) + ")");
-        dst = std::copy(f.rgb.begin(), f.rgb.end(), dst);
+SampledClip clip_from_video(const std::string& path, const std::vector<int64_t>& wanted, const DecodedFrames& video) {
+    std::vector<int64_t> taken, rows;
+    for (int64_t i : wanted) {
+        const auto at = video.row.find(i);
+        if (at == video.row.end()) continue;
+        taken.push_back(i);
+        rows.push_back(at->second);
     }
+    if (taken.empty()) throw Error(path, no_frames_message(video.seen, wanted));
+    const auto n = static_cast<int64_t>(taken.size());
+    bool leading_rows = true;  // the common case: the clip is the bank's first n rows
+    for (int64_t k = 0; k < n; ++k) leading_rows = leading_rows && rows[k] == k;
+    if (leading_rows) return {video.bank.leading(n), make_indices(taken)};
+    const Tensor& bank = video.bank;
+    Tensor frames = Tensor::uninitialized(DType::U8, {n, bank.size(1), bank.size(2), 3});
+    const auto frame_bytes = static_cast<std::size_t>(bank.size(1) * bank.size(2) * 3);
+    for (int64_t k = 0; k < n; ++k)
+        std::memcpy(frames.data_mut<uint8_t>() + k * frame_bytes, bank.data<uint8_t>() + rows[k] * frame_bytes, frame_bytes);
     return {frames, make_indices(taken)};
 }
 
@@ -99,7 +118,7 @@ SampledClip clip_from_array(const std::string& path, const Tensor& all, const st
         if (i < n) taken.push_back(i);
     if (taken.empty()) throw Error(path, no_frames_message(n, wanted));
     const int64_t frame_bytes = all.size(1) * all.size(2) * 3;
-    Tensor frames = Tensor::zeros(DType::U8, {static_cast<int64_t>(taken.size()), all.size(1), all.size(2), 3});
+    Tensor frames = Tensor::uninitialized(DType::U8, {static_cast<int64_t>(taken.size()), all.size(1), all.size(2), 3});
     const Tensor dense = all.is_contiguous() ? all : all.contiguous_copy();
     for (std::size_t k = 0; k < taken.size(); ++k)
         std::memcpy(frames.data_mut<uint8_t>() + k * frame_bytes, dense.data<uint8_t>() + taken[k] * frame_bytes,
@@ -115,7 +134,7 @@ bool needs_frame_count(const SamplingOptions& o) {
 
 int64_t count_frames(const std::string& path) {
     if (is_npy_file(path)) return read_npy_frames(path).size(0);
-    video::FfmpegDecoder decoder(path);
+    video::FfmpegDecoder decoder(path, {omp_get_max_threads(), {}, false});
     int64_t n = 0;
     while (decoder.next_frame()) ++n;
     return n;

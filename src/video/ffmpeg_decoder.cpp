@@ -1,6 +1,8 @@
 // Mirrors PyAV 10 (av/container/input.pyx, av/codec/context.pyx, av/video/reformatter.pyx,
 // av/video/frame.pyx) call for call, because the HF pipeline's numbers come from there:
-// - decoder threads: thread_count 0 (auto), thread_type FF_THREAD_SLICE, pkt_timebase set;
+// - decoder threads: PyAV asks for slice threading (thread_count 0, FF_THREAD_SLICE); vivid
+//   uses one thread, or frame + slice threading for threads > 1 (FFmpeg's threading is
+//   bit-exact, and frames leave the decoder in the same order); pkt_timebase set;
 // - av_seek_frame(ctx, -1, 0, AVSEEK_FLAG_BACKWARD) before decoding (read_video_pyav's seek(0));
 // - every demuxed packet of the stream goes to avcodec_send_packet, frames are taken with
 //   avcodec_receive_frame as the decoder releases them, then one NULL packet flushes;
@@ -10,6 +12,9 @@
 //   others limited), ignoring the frame's colour tags; destination from av_image_alloc(align
 //   16) like PyAV's VideoFrame, since swscale picks code paths by alignment.
 // Display-matrix rotation is ignored, as PyAV 10 ignores it.
+// Beyond PyAV: H.264 non-reference frames that the sampling does not want are dropped by the
+// decoder (skip_frame = AVDISCARD_NONREF for that packet alone). No other frame reads them, so
+// every other frame is bit-identical; frame_index_plan.h keeps PyAV's numbering.
 #include "video/ffmpeg_decoder.h"
 
 extern "C" {
@@ -21,6 +26,7 @@ extern "C" {
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "vivid/error.h"
@@ -45,7 +51,8 @@ void quiet_ffmpeg_logs() {
 
 }  // namespace
 
-FfmpegDecoder::FfmpegDecoder(const std::string& path) : path_(path) {
+FfmpegDecoder::FfmpegDecoder(const std::string& path, DecodeOptions options)
+    : path_(path), plan_(std::move(options.wanted), options.skip_unwanted) {
     quiet_ffmpeg_logs();
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
@@ -75,8 +82,11 @@ FfmpegDecoder::FfmpegDecoder(const std::string& path) : path_(path) {
         r = avcodec_parameters_to_context(codec_, stream->codecpar);
         if (r < 0) throw Error(path, "bad codec parameters (" + av_error_text(r) + ")");
         codec_->pkt_timebase = stream->time_base;
-        codec_->thread_count = 0;
-        codec_->thread_type = FF_THREAD_SLICE;
+        const int threads = std::max(options.threads, 1);
+        codec_->thread_count = threads;
+        codec_->thread_type = threads > 1 ? FF_THREAD_FRAME | FF_THREAD_SLICE : FF_THREAD_SLICE;
+        // Other codecs' skip_frame rules drop frames that others still reference.
+        if (codec_->codec_id != AV_CODEC_ID_H264) plan_ = FrameIndexPlan({}, false);
         // PyAV raises when this seek fails; a reader can still start from where it is.
         av_seek_frame(format_, -1, 0, AVSEEK_FLAG_BACKWARD);
         r = avcodec_open2(codec_, codec, nullptr);
@@ -90,6 +100,9 @@ FfmpegDecoder::FfmpegDecoder(const std::string& path) : path_(path) {
 FfmpegDecoder::~FfmpegDecoder() { release(); }
 
 void FfmpegDecoder::release() {
+    for (AVPacket* p : lookahead_) av_packet_free(&p);
+    lookahead_.clear();
+    av_freep(&rgb_[0]);
     sws_freeContext(sws_);
     sws_ = nullptr;
     av_packet_free(&packet_);
@@ -98,41 +111,63 @@ void FfmpegDecoder::release() {
     avformat_close_input(&format_);
 }
 
-bool FfmpegDecoder::feed_decoder() {
-    if (flushed_) return false;
-    while (true) {
-        const int r = av_read_frame(format_, packet_);
-        if (r < 0) {
+void FfmpegDecoder::fill_lookahead() {
+    while (!demux_done_ && lookahead_.size() < kLookahead) {
+        if (av_read_frame(format_, packet_) < 0) {
             // End of file, or a read error in a damaged file: decode what came before it.
-            avcodec_send_packet(codec_, nullptr);
-            flushed_ = true;
-            return true;
+            demux_done_ = true;
+            return;
         }
         if (packet_->stream_index != stream_index_) {
             av_packet_unref(packet_);
             continue;
         }
-        // A packet the decoder rejects (corrupt data) is skipped; PyAV would raise here.
-        avcodec_send_packet(codec_, packet_);
-        av_packet_unref(packet_);
+        plan_.on_demuxed(packet_->pts, packet_->pts != AV_NOPTS_VALUE, (packet_->flags & AV_PKT_FLAG_DISCARD) != 0);
+        AVPacket* queued = av_packet_alloc();
+        if (!queued) throw Error(path_, "out of memory");
+        av_packet_move_ref(queued, packet_);
+        lookahead_.push_back(queued);
+    }
+}
+
+bool FfmpegDecoder::feed_decoder() {
+    if (flushed_) return false;
+    fill_lookahead();
+    if (lookahead_.empty()) {
+        codec_->skip_frame = AVDISCARD_DEFAULT;
+        avcodec_send_packet(codec_, nullptr);
+        flushed_ = true;
         return true;
     }
+    AVPacket* p = lookahead_.front();
+    lookahead_.pop_front();
+    const bool skippable = plan_.may_skip(p->pts, p->pts != AV_NOPTS_VALUE);
+    codec_->skip_frame = skippable ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+    // A packet the decoder rejects (corrupt data) is skipped; PyAV would raise here.
+    const int r = avcodec_send_packet(codec_, p);
+    av_packet_free(&p);
+    if (r < 0) plan_.on_send_failed();
+    return true;
 }
 
 bool FfmpegDecoder::next_frame() {
     have_frame_ = false;
-    while (true) {
+    while (!plan_.broken()) {
         const int r = avcodec_receive_frame(codec_, frame_);
         if (r == 0) {
             if (frame_->width <= 0 || frame_->height <= 0 || frame_->format < 0)
                 throw Error(path_, "decoder returned a frame without size or pixel format");
+            index_ = plan_.on_frame(frame_->pts, frame_->pts != AV_NOPTS_VALUE);
+            if (plan_.broken()) return false;
             have_frame_ = true;
+            ++frames_returned_;
             return true;
         }
         if (r == AVERROR_EOF) return false;
         if (r != AVERROR(EAGAIN)) throw Error(path_, "decoding failed (" + av_error_text(r) + ")");
         if (!feed_decoder()) return false;
     }
+    return false;
 }
 
 int FfmpegDecoder::width() const { return have_frame_ ? frame_->width : 0; }
@@ -149,12 +184,14 @@ void FfmpegDecoder::current_frame_rgb(uint8_t* dst) {
     }
     sws_ = sws_getCachedContext(sws_, w, h, src_format, w, h, AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr);
     if (!sws_) throw Error(path_, std::string("cannot convert pixel format ") + av_get_pix_fmt_name(src_format) + " to RGB");
-    uint8_t* out[4] = {};
-    int out_linesize[4] = {};
-    if (av_image_alloc(out, out_linesize, w, h, AV_PIX_FMT_RGB24, 16) < 0) throw Error(path_, "out of memory");
-    sws_scale(sws_, frame_->data, frame_->linesize, 0, h, out, out_linesize);
-    for (int y = 0; y < h; ++y) std::memcpy(dst + y * row, out[0] + static_cast<std::ptrdiff_t>(y) * out_linesize[0], row);
-    av_freep(&out[0]);
+    if (w != rgb_width_ || h != rgb_height_) {
+        av_freep(&rgb_[0]);
+        if (av_image_alloc(rgb_, rgb_linesize_, w, h, AV_PIX_FMT_RGB24, 16) < 0) throw Error(path_, "out of memory");
+        rgb_width_ = w;
+        rgb_height_ = h;
+    }
+    sws_scale(sws_, frame_->data, frame_->linesize, 0, h, rgb_, rgb_linesize_);
+    for (int y = 0; y < h; ++y) std::memcpy(dst + y * row, rgb_[0] + static_cast<std::ptrdiff_t>(y) * rgb_linesize_[0], row);
 }
 
 }  // namespace vivid::video

@@ -3,8 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <set>
 #include <string>
+
+#include "video/frame_index_plan.h"
 
 struct AVFormatContext;
 struct AVCodecContext;
@@ -14,10 +18,20 @@ struct SwsContext;
 
 namespace vivid::video {
 
+struct DecodeOptions {
+    // 1: one thread (as PyAV when pinned to a core). More: FFmpeg frame + slice threading,
+    // which gives the same frames in the same order.
+    int threads = 1;
+    // The PyAV indices the caller will take; when given, unwanted H.264 non-reference frames
+    // are dropped by the decoder (see frame_index_plan.h). Empty: every frame is decoded.
+    std::set<int64_t> wanted;
+    bool skip_unwanted = false;
+};
+
 class FfmpegDecoder {
 public:
     // Opens `path` and its first video stream. Throws vivid::Error naming the file.
-    explicit FfmpegDecoder(const std::string& path);
+    explicit FfmpegDecoder(const std::string& path, DecodeOptions options = {});
     ~FfmpegDecoder();
     FfmpegDecoder(const FfmpegDecoder&) = delete;
     FfmpegDecoder& operator=(const FfmpegDecoder&) = delete;
@@ -26,12 +40,23 @@ public:
     bool next_frame();
     int width() const;   // of the current frame
     int height() const;
+    int64_t index() const { return index_; }  // the current frame's index in PyAV's numbering
+    int64_t frames_returned() const { return frames_returned_; }  // by next_frame() so far
+    bool skipping() const { return plan_.skipping(); }  // still dropping unwanted frames
+    // Frames were skipped and the stream then broke the numbering's assumptions: the indices
+    // can no longer be trusted; decode again without skipping.
+    bool must_redecode() const { return plan_.broken(); }
     // Writes the current frame as packed RGB24 (height*width*3 bytes, no row padding).
     void current_frame_rgb(uint8_t* dst);
+
+    // Packets are demuxed this far ahead of the decoder, so that every packet's presentation
+    // rank is known before it is sent (B-frame reordering is a few frames deep; H.264 allows 16).
+    static constexpr std::size_t kLookahead = 48;
 
 private:
     void release();
     bool feed_decoder();  // sends one more packet (or the final flush); false when none is left
+    void fill_lookahead();
 
     std::string path_;
     AVFormatContext* format_ = nullptr;
@@ -39,7 +64,15 @@ private:
     AVFrame* frame_ = nullptr;
     AVPacket* packet_ = nullptr;
     SwsContext* sws_ = nullptr;
+    uint8_t* rgb_[4] = {};  // PyAV-like aligned RGB destination, reused across frames
+    int rgb_linesize_[4] = {};
+    int rgb_width_ = 0, rgb_height_ = 0;
+    std::deque<AVPacket*> lookahead_;
+    FrameIndexPlan plan_;
     int stream_index_ = -1;
+    int64_t index_ = -1;
+    int64_t frames_returned_ = 0;
+    bool demux_done_ = false;
     bool flushed_ = false;
     bool have_frame_ = false;
 };

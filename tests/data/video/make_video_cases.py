@@ -106,6 +106,20 @@ CASE_TABLE = [
      3, 2, SMALL_CONFIG, "HEVC (libx265) yuv420p in mp4"),
     ("av1_mkv", "video.mkv", lavfi("testsrc2", "48x32", 6) + ["-c:v", "libaom-av1", "-cpu-used", "8", "-b:v", "100k", "-pix_fmt", "yuv420p"],
      3, 2, SMALL_CONFIG, "AV1 (libaom encoder; decoded by FFmpeg's default AV1 decoder) in Matroska"),
+    # Cases where vivid lets the decoder drop unwanted H.264 non-reference frames: the frames it
+    # keeps, and their numbering, must still be PyAV's.
+    ("h264_bpyramid_rate4", "video.mp4", lavfi("testsrc2", "64x48", 72) + ["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+     8, 4, VIDEOMAE_CONFIG, "libx264 defaults (3 B-frames, B-pyramid: half the frames non-reference), rate 4"),
+    ("h264_bpyramid_mkv", "video.mkv", lavfi("testsrc2", "64x48", 60) + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "5"],
+     6, 5, VIDEOMAE_CONFIG, "5 B-frames with B-pyramid in Matroska (millisecond timestamps), rate 5"),
+    ("h264_deep_bframes", "video.mp4", lavfi("testsrc2", "64x48", 80) + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-x264-params", "bframes=16:b-adapt=0:b-pyramid=normal:keyint=40"],
+     8, 6, VIDEOMAE_CONFIG, "16 consecutive B-frames (the deepest H.264 reordering), rate 6"),
+    ("h264_open_gop_slices", "video.mp4", lavfi("testsrc2", "64x48", 48) + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-slices", "3", "-x264-params", "open-gop=1:keyint=10"],
+     6, 5, VIDEOMAE_CONFIG, "open GOPs (B-frames before each I-frame reference the previous GOP), 3 slices per frame"),
+    ("h264_interlaced", "video.mp4", lavfi("testsrc2", "64x48", 40) + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-flags", "+ildct+ilme", "-x264-params", "tff=1"],
+     5, 4, VIDEOMAE_CONFIG, "interlaced (MBAFF, top field first) H.264 with B-frames"),
+    ("h264_bframes_avi", "video.avi", lavfi("testsrc2", "64x48", 40) + ["-c:v", "libx264", "-pix_fmt", "yuv420p"],
+     5, 4, VIDEOMAE_CONFIG, "H.264 with B-frames in AVI: packets carry no presentation timestamps"),
     ("vfr_mkv", "video.mkv", lavfi("testsrc2", "48x32", 12) + ["-vf", "setpts='if(lt(N,5),N,N*3)/25/TB'", "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
      4, 3, SMALL_CONFIG, "variable frame rate (frame gaps after frame 5), Matroska"),
 ]
@@ -117,6 +131,14 @@ def run(cmd):
 
 def make_video(path, args):
     run(FFMPEG + args + BITEXACT + [path])
+
+
+def make_edit_list(path, tmp):
+    """A stream copy cut mid-GOP: the mp4 edit list makes the demuxer flag the leading packets
+    as discarded, and the decoder decodes but never returns those frames."""
+    make_video(tmp, lavfi("testsrc2", "64x48", 60) + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "30"])
+    run(FFMPEG + ["-ss", "0.5", "-i", tmp, "-c", "copy"] + BITEXACT[:4] + [path])
+    os.remove(tmp)
 
 
 def make_rotated(path, tmp):
@@ -297,10 +319,30 @@ def main():
     write_case("rotation_metadata", "video.mp4", 3, 2, SMALL_CONFIG,
                "display matrix rotation of 90 degrees: PyAV 10 ignores it (frames stay 48x32)",
                lambda path: make_rotated(path, path + ".tmp.mp4"))
+    write_case("h264_edit_list_cut", "video.mp4", 8, 3, VIDEOMAE_CONFIG,
+               "stream copy cut at 0.5 s: an edit list, leading packets flagged discard",
+               lambda path: make_edit_list(path, path + ".tmp.mp4"))
     write_npy_case()
     write_broken()
     write_npy_fixtures()
 
 
+def main_only(names):
+    """Regenerates only the named cases (leaves every other folder as it is)."""
+    table = {row[0]: row for row in CASE_TABLE}
+    for name in names:
+        shutil.rmtree(os.path.join(CASES, name), ignore_errors=True)
+        if name == "h264_edit_list_cut":
+            write_case(name, "video.mp4", 8, 3, VIDEOMAE_CONFIG,
+                       "stream copy cut at 0.5 s: an edit list, leading packets flagged discard",
+                       lambda path: make_edit_list(path, path + ".tmp.mp4"))
+            continue
+        _, file_name, args, num_frames, rate, config, description = table[name]
+        write_case(name, file_name, num_frames, rate, config, description, lambda path, a=args: make_video(path, a))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:
+        main_only(sys.argv[1:])
+    else:
+        main()

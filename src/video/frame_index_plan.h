@@ -1,0 +1,54 @@
+// Which PyAV frame index a packet will become, known before it is decoded, so that an H.264
+// non-reference frame nobody wants need not be decoded at all (AVDISCARD_NONREF) while every
+// frame that is kept keeps PyAV's numbering.
+//
+// PyAV numbers frames in the order the decoder releases them. For a well-formed stream that is
+// presentation order, so a frame's index is the number of frames with a smaller pts. The plan
+// keeps the pts of every demuxed packet (a lookahead of packets not yet sent covers B-frame
+// reordering) and checks the assumption on every frame that comes out. A stream that breaks
+// it (missing or repeated pts, discarded packets, reordering deeper than the lookahead, frames
+// out of pts order, a frame the decoder dropped) turns the plan off; if a frame had already
+// been skipped by then, the numbering can no longer be trusted and the caller must decode
+// again without skipping (`broken()`).
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <vector>
+
+namespace vivid::video {
+
+class FrameIndexPlan {
+public:
+    // `wanted`: PyAV indices the caller keeps. `enabled` false: plain counting, no skipping.
+    FrameIndexPlan(std::set<int64_t> wanted, bool enabled);
+
+    // A packet of the video stream left the demuxer (it is not sent yet). has_pts false for
+    // AV_NOPTS_VALUE; discarded for AV_PKT_FLAG_DISCARD.
+    void on_demuxed(int64_t pts, bool has_pts, bool discarded);
+    // The packet is about to be sent: true when the decoder may drop it if it is non-reference.
+    bool may_skip(int64_t pts, bool has_pts);
+    // avcodec_send_packet refused the packet (corrupt data): its frame may never come out.
+    void on_send_failed();
+    // A frame came out of the decoder; returns its PyAV index.
+    int64_t on_frame(int64_t pts, bool has_pts);
+
+    bool skipping() const { return enabled_; }
+    // True when frames were skipped and the stream then broke the plan's assumption.
+    bool broken() const { return broken_; }
+
+private:
+    void give_up();
+    int64_t rank_of(int64_t pts) const;  // index in pts_, which must hold pts
+
+    std::set<int64_t> wanted_;
+    bool enabled_;
+    bool broken_ = false;
+    bool skipped_any_ = false;
+    std::vector<int64_t> pts_;        // every demuxed pts, sorted
+    std::set<int64_t> skip_allowed_;  // pts of packets sent with may_skip() true
+    int64_t max_sent_pts_ = INT64_MIN;
+    int64_t last_index_ = -1;  // the index of the last frame out
+};
+
+}  // namespace vivid::video
