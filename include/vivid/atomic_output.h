@@ -12,6 +12,8 @@ namespace vivid {
 // Writes `bytes` to `path` atomically (temp file + fsync + rename). Throws vivid::Error.
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
+// The same for bytes held in several places, written one after another (no joined copy).
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::span<const std::byte>> pieces);
 
 // Builds a whole output folder atomically: `fill` writes into a fresh temporary folder beside
 // `dir`; on success the folder is fsynced and renamed to `dir`, on any exception it is removed.

@@ -29,20 +29,27 @@ void fsync_path(const fs::path& path, int flags) {
 }  // namespace
 
 void write_file_atomically(const fs::path& path, std::span<const std::byte> bytes) {
+    const std::span<const std::byte> pieces[] = {bytes};
+    write_file_atomically(path, pieces);
+}
+
+void write_file_atomically(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
     const fs::path tmp = path.string() + ".tmp." + random_suffix();
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) throw Error(path.string(), std::string("cannot create: ") + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw Error(path.string(), std::string("cannot write: ") + std::strerror(e));
+    for (const auto& bytes : pieces) {
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                int e = errno;
+                ::close(fd);
+                ::unlink(tmp.c_str());
+                throw Error(path.string(), std::string("cannot write: ") + std::strerror(e));
+            }
+            done += static_cast<std::size_t>(n);
         }
-        done += static_cast<std::size_t>(n);
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         int e = errno;

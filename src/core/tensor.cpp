@@ -1,5 +1,7 @@
 #include "vivid/tensor.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -64,13 +66,20 @@ int64_t shape_numel(const Shape& shape) {
 
 namespace {
 
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
 class AlignedStorage final : public Storage {
 public:
     AlignedStorage(std::size_t bytes, bool zero) : size_(bytes) {
-        std::size_t rounded = (bytes + 63) / 64 * 64;
+        // Big buffers (decoded clips, activations) on transparent huge pages: first touch of a
+        // 44 MB clip otherwise costs 11k page faults, a tenth of a 720p clip's decode time.
+        const bool huge = bytes >= kHugePage;
+        const std::size_t align = huge ? kHugePage : 64;
+        std::size_t rounded = (bytes + align - 1) / align * align;
         if (rounded == 0) rounded = 64;
-        data_ = static_cast<std::byte*>(std::aligned_alloc(64, rounded));
+        data_ = static_cast<std::byte*>(std::aligned_alloc(align, rounded));
         if (!data_) throw std::bad_alloc();
+        if (huge) ::madvise(data_, rounded, MADV_HUGEPAGE);  // advice only; failure is harmless
         if (zero) std::memset(data_, 0, rounded);
     }
     ~AlignedStorage() override { std::free(data_); }

@@ -152,8 +152,10 @@ TensorMap read_safetensors_index(const std::string& index_path) {
     return out;
 }
 
-std::string serialize_safetensors(const TensorMap& tensors,
-                                  const std::map<std::string, std::string>& metadata) {
+namespace {
+
+// The 8-byte little-endian header length and the JSON header, padded with spaces to 8 bytes.
+std::string safetensors_preamble(const TensorMap& tensors, const std::map<std::string, std::string>& metadata) {
     std::string header = "{";
     uint64_t offset = 0;
     bool first = true;
@@ -174,22 +176,34 @@ std::string serialize_safetensors(const TensorMap& tensors,
     }
     header += "}";
     while (header.size() % 8 != 0) header += ' ';
-
     std::string out;
-    out.reserve(8 + header.size() + offset);
-    uint64_t len = header.size();
+    const uint64_t len = header.size();
     for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((len >> (8 * i)) & 0xff));
-    out += header;
-    for (const auto& [name, t] : tensors) {
-        const Tensor dense = t.is_contiguous() ? t : t.contiguous_copy();
-        out.append(reinterpret_cast<const char*>(dense.raw()), dense.nbytes());
-    }
+    return out + header;
+}
+
+std::vector<Tensor> dense_tensors(const TensorMap& tensors) {
+    std::vector<Tensor> out;
+    for (const auto& [name, t] : tensors) out.push_back(t.is_contiguous() ? t : t.contiguous_copy());
+    return out;
+}
+
+}  // namespace
+
+std::string serialize_safetensors(const TensorMap& tensors, const std::map<std::string, std::string>& metadata) {
+    std::string out = safetensors_preamble(tensors, metadata);
+    for (const Tensor& t : dense_tensors(tensors)) out.append(reinterpret_cast<const char*>(t.raw()), t.nbytes());
     return out;
 }
 
 void write_safetensors(const std::string& path, const TensorMap& tensors,
                        const std::map<std::string, std::string>& metadata) {
-    write_file_atomically(path, serialize_safetensors(tensors, metadata));
+    // Streamed from the tensors' own memory: a clip's frames are tens of megabytes.
+    const std::string preamble = safetensors_preamble(tensors, metadata);
+    const std::vector<Tensor> dense = dense_tensors(tensors);
+    std::vector<std::span<const std::byte>> pieces{std::as_bytes(std::span<const char>(preamble))};
+    for (const Tensor& t : dense) pieces.emplace_back(t.raw(), t.nbytes());
+    write_file_atomically(path, pieces);
 }
 
 }  // namespace vivid

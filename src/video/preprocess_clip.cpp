@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,36 @@ ChannelTable value_table(const PreprocessorConfig& config) {
 }
 
 int floor_div2(int x) { return x >= 0 ? x / 2 : -((-x + 1) / 2); }
+
+// Where the crop window sits: output pixel (y, x) reads resized pixel (y + top, x + left),
+// which exists for rows [y0, y1) and columns [x0, x1) of the resized frame.
+struct CropGeometry {
+    int top, left, y0, y1, x0, x1, out_h, out_w;
+};
+
+// One frame's three float planes from its crop window (null when the window is empty).
+void write_planes(const ChannelTable& table, const uint8_t* pixels, std::size_t row_bytes, const CropGeometry& g,
+                  float* dst) {
+    const std::size_t plane = static_cast<std::size_t>(g.out_h) * g.out_w;
+    // Output columns [xs, xe) read the window; the rest is HF's zero padding.
+    const int xs = g.x0 - g.left, xe = g.x1 - g.left;
+    for (int c = 0; c < 3; ++c) {
+        const std::array<float, 256>& lut = table[c];
+        float* plane_out = dst + c * plane;
+        for (int y = 0; y < g.out_h; ++y) {
+            float* row_out = plane_out + static_cast<std::size_t>(y) * g.out_w;
+            const int sy = y + g.top;
+            if (sy < g.y0 || sy >= g.y1 || xs >= xe) {
+                std::fill(row_out, row_out + g.out_w, lut[0]);
+                continue;
+            }
+            const uint8_t* row_in = pixels + static_cast<std::size_t>(sy - g.y0) * row_bytes + c;
+            std::fill(row_out, row_out + xs, lut[0]);
+            for (int x = xs; x < xe; ++x) row_out[x] = lut[row_in[(x - xs) * 3]];
+            std::fill(row_out + xe, row_out + g.out_w, lut[0]);
+        }
+    }
+}
 
 }  // namespace
 
@@ -96,47 +127,45 @@ Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames_in
         throw Error("preprocess", "output of " + std::to_string(out_h) + "x" +
                                       std::to_string(out_w) + " per frame is too large");
     const ChannelTable table = value_table(config);
-    Tensor out = Tensor::zeros(DType::F32, {t_count, 3, out_h, out_w});
-    float* dst = out.data_mut<float>();
+    Tensor out = Tensor::uninitialized(DType::F32, {t_count, 3, out_h, out_w});  // every value written below
     const std::size_t plane = static_cast<std::size_t>(out_h) * out_w;
 
-    std::optional<pillow::RgbResizer> resizer;
-    if (config.do_resize) resizer.emplace(in_h, in_w, rh, rw, config.resample);
-    std::vector<uint8_t> window(static_cast<std::size_t>(win_h) * win_w * 3);
-    const uint8_t* src = frames.data<uint8_t>();
+    std::optional<pillow::RgbResizer> shared_resizer;  // coefficients computed once
+    if (config.do_resize) shared_resizer.emplace(in_h, in_w, rh, rw, config.resample);
+    const uint8_t* frames_data = frames.data<uint8_t>();
+    float* out_data = out.data_mut<float>();
     const std::size_t frame_bytes = static_cast<std::size_t>(in_h) * in_w * 3;
 
-    for (int64_t t = 0; t < t_count; ++t, src += frame_bytes, dst += 3 * plane) {
-        const uint8_t* pixels = nullptr;  // the crop window, rows of win_w*3 bytes
-        std::size_t row_bytes = static_cast<std::size_t>(win_w) * 3;
-        if (win_h > 0 && win_w > 0) {
-            if (resizer) {
-                resizer->resize_window(src, window.data(), row_bytes, y0, y1, x0, x1);
-                pixels = window.data();
-            } else {
-                pixels = src + (static_cast<std::size_t>(y0) * in_w + x0) * 3;
-                row_bytes = static_cast<std::size_t>(in_w) * 3;
-            }
-        }
-        // Output columns [xs, xe) read the window; the rest is HF's zero padding.
-        const int xs = x0 - left, xe = x1 - left;
-        for (int c = 0; c < 3; ++c) {
-            const std::array<float, 256>& lut = table[c];
-            float* plane_out = dst + c * plane;
-            for (int y = 0; y < out_h; ++y) {
-                float* row_out = plane_out + static_cast<std::size_t>(y) * out_w;
-                const int sy = y + top;
-                if (sy < y0 || sy >= y1 || xs >= xe) {
-                    std::fill(row_out, row_out + out_w, lut[0]);
-                    continue;
+    // Frames are independent: one resizer (scratch buffers) and crop window per thread.
+    std::exception_ptr failure;
+#pragma omp parallel
+    {
+        std::optional<pillow::RgbResizer> resizer = shared_resizer;
+        std::vector<uint8_t> window(static_cast<std::size_t>(win_h) * win_w * 3);
+#pragma omp for schedule(static)
+        for (int64_t t = 0; t < t_count; ++t) {
+            try {
+                const uint8_t* src = frames_data + t * frame_bytes;
+                float* dst = out_data + t * 3 * plane;
+                const uint8_t* pixels = nullptr;  // the crop window, rows of row_bytes
+                std::size_t row_bytes = static_cast<std::size_t>(win_w) * 3;
+                if (win_h > 0 && win_w > 0) {
+                    if (resizer) {
+                        resizer->resize_window(src, window.data(), row_bytes, y0, y1, x0, x1);
+                        pixels = window.data();
+                    } else {
+                        pixels = src + (static_cast<std::size_t>(y0) * in_w + x0) * 3;
+                        row_bytes = static_cast<std::size_t>(in_w) * 3;
+                    }
                 }
-                const uint8_t* row_in = pixels + static_cast<std::size_t>(sy - y0) * row_bytes + c;
-                std::fill(row_out, row_out + xs, lut[0]);
-                for (int x = xs; x < xe; ++x) row_out[x] = lut[row_in[(x - xs) * 3]];
-                std::fill(row_out + xe, row_out + out_w, lut[0]);
+                write_planes(table, pixels, row_bytes, {top, left, y0, y1, x0, x1, out_h, out_w}, dst);
+            } catch (...) {
+#pragma omp critical
+                if (!failure) failure = std::current_exception();
             }
         }
     }
+    if (failure) std::rethrow_exception(failure);
     return out;
 }
 

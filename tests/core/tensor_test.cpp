@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
 #include <cmath>
 #include <cstring>
 
@@ -54,6 +57,29 @@ TEST(Tensor, ReshapeChecksTheElementCount) {
     Tensor t = Tensor::zeros(DType::U8, {2, 6});
     EXPECT_EQ(t.reshape({3, 4}).shape(), (Shape{3, 4}));
     EXPECT_THROW(t.reshape({5}), Error);
+}
+
+TEST(Tensor, LeadingEntriesShareStorage) {
+    Tensor t = Tensor::uninitialized(DType::I32, {4, 3});
+    for (int i = 0; i < 12; ++i) t.data_mut<int32_t>()[i] = i;
+    const Tensor first = t.leading(2);
+    EXPECT_EQ(first.shape(), (Shape{2, 3}));
+    EXPECT_EQ(first.nbytes(), 24u);
+    EXPECT_EQ(first.data<int32_t>(), t.data<int32_t>());
+    EXPECT_EQ(first.contiguous_copy().data<int32_t>()[5], 5);
+    EXPECT_EQ(t.leading(0).numel(), 0);
+    EXPECT_THROW(t.leading(5), std::out_of_range);
+    EXPECT_THROW(Tensor::zeros(DType::U8, {}).leading(0), std::out_of_range);
+}
+
+TEST(Tensor, LargeBuffersAreAlignedAndZeroedWhenAsked) {
+    // Sizes on both sides of the huge-page threshold (2 MiB).
+    for (int64_t n : {int64_t{64}, (int64_t{2} << 20) - 1, (int64_t{2} << 20) + 3}) {
+        const Tensor z = Tensor::zeros(DType::U8, {n});
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(z.raw()) % 64, 0u);
+        const auto* p = z.data<uint8_t>();
+        EXPECT_TRUE(std::all_of(p, p + n, [](uint8_t v) { return v == 0; })) << n;
+    }
 }
 
 TEST(Tensor, DtypeNames) {
