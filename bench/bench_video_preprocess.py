@@ -121,6 +121,8 @@ def main():
                          "--num-frames", str(NUM_FRAMES), "--frame-sampling-rate", str(FRAME_SAMPLING_RATE),
                          "--threads", "1", "--save-outputs", out]
         bcmd = taskset + [bench_preprocess, clip, config, str(NUM_FRAMES), str(FRAME_SAMPLING_RATE), "1", "1"]
+        # Both cores (children inherit this process's pinning, so widen it explicitly).
+        bcmd2 = (["taskset", "-c", "0,1"] if taskset else []) + bcmd[len(taskset):-1] + ["2"]
         have_inproc = os.path.exists(bench_preprocess)
         print("vivid command:     ", " ".join(cmd))
         if have_inproc:
@@ -130,7 +132,7 @@ def main():
         # changes hit all of them alike), and CPU time is recorded beside wall time.
         python_chain(clip)
         subprocess.run(cmd, check=True)  # warm-ups (page cache, lazy binding)
-        py, py_cpu, cli, cli_cpu, inproc = [], [], [], [], []
+        py, py_cpu, cli, cli_cpu, inproc, inproc2 = [], [], [], [], [], []
         for _ in range(args.reps):
             c0 = time.process_time()
             py_pixel_values, d, p = python_chain(clip)
@@ -144,6 +146,7 @@ def main():
             cli_cpu.append((r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime))
             if have_inproc:
                 inproc.append(json.loads(subprocess.run(bcmd, check=True, capture_output=True, text=True).stdout))
+                inproc2.append(json.loads(subprocess.run(bcmd2, check=True, capture_output=True, text=True).stdout))
         med = statistics.median
         py_total = med(d + p for d, p in py)
         py_decode = med(d for d, _ in py)
@@ -175,6 +178,13 @@ def main():
         print(f"{'  vivid decode (read_clips)':40s} {med(r['decode_s'] for r in inproc) * 1000:8.1f} ms")
         print(f"{'  vivid preprocess_clip':40s} {med(r['preprocess_s'] for r in inproc) * 1000:8.1f} ms"
               f"   python/vivid = {py_pre / med(r['preprocess_s'] for r in inproc):5.2f}x")
+        skip, noskip = med(r["decoder_only_s"] for r in inproc), med(r["decoder_only_no_skip_s"] for r in inproc)
+        print(f"{'  libavcodec alone, non-ref dropped':40s} {skip * 1000:8.1f} ms   "
+              f"(every frame decoded: {noskip * 1000:.1f} ms; ceiling python/vivid = {py_total / skip:4.2f}x)")
+        print("vivid in-process, 2 threads (both cores; decoder frame threading, frames preprocessed in parallel):")
+        row("  read_clips+preprocess", med(r["total_s"] for r in inproc2), med(r["total_cpu_s"] for r in inproc2))
+        print(f"{'  libavcodec alone, non-ref dropped':40s} {med(r['decoder_only_s'] for r in inproc2) * 1000:8.1f} ms")
+    print(f"in-process 2-thread command: {' '.join(bcmd2)}")
     print(f"pixel_values max |vivid - python| = {max_diff:.3g} ({'OK' if max_diff <= 1e-6 else 'FAIL'} at 1e-6)")
     return 0 if max_diff <= 1e-6 else 1
 

@@ -12,7 +12,7 @@
 //   others limited), ignoring the frame's colour tags; destination from av_image_alloc(align
 //   16) like PyAV's VideoFrame, since swscale picks code paths by alignment.
 // Display-matrix rotation is ignored, as PyAV 10 ignores it.
-// Beyond PyAV: H.264 non-reference frames that the sampling does not want are dropped by the
+// Beyond PyAV: non-reference frames that the sampling does not want are dropped by the
 // decoder (skip_frame = AVDISCARD_NONREF for that packet alone). No other frame reads them, so
 // every other frame is bit-identical; frame_index_plan.h keeps PyAV's numbering.
 #include "video/ffmpeg_decoder.h"
@@ -29,6 +29,7 @@ extern "C" {
 #include <algorithm>
 #include <cstring>
 
+#include "video/hevc_temporal_layers.h"
 #include "vivid/error.h"
 
 namespace vivid::video {
@@ -47,6 +48,21 @@ void quiet_ffmpeg_logs() {
         return true;
     }();
     (void)once;
+}
+
+// Decoders whose AVDISCARD_NONREF drops only frames that no other frame reads: H.264
+// (nal_ref_idc 0), MPEG-1/2 and MPEG-4 part 2 (B-frames are never references), HEVC when
+// every NAL unit is in temporal sub-layer 0 (checked per packet, hevc_temporal_layers.h).
+// Other decoders' skip rules (or none) could drop references.
+bool drops_only_unreferenced(const AVCodecParameters* par) {
+    switch (par->codec_id) {
+        case AV_CODEC_ID_H264: case AV_CODEC_ID_MPEG1VIDEO: case AV_CODEC_ID_MPEG2VIDEO: case AV_CODEC_ID_MPEG4:
+            return true;
+        case AV_CODEC_ID_HEVC:
+            return hvcc_nal_length_size(par->extradata, static_cast<std::size_t>(std::max(par->extradata_size, 0))) > 0;
+        default:
+            return false;
+    }
 }
 
 }  // namespace
@@ -85,8 +101,10 @@ FfmpegDecoder::FfmpegDecoder(const std::string& path, DecodeOptions options)
         const int threads = std::max(options.threads, 1);
         codec_->thread_count = threads;
         codec_->thread_type = threads > 1 ? FF_THREAD_FRAME | FF_THREAD_SLICE : FF_THREAD_SLICE;
-        // Other codecs' skip_frame rules drop frames that others still reference.
-        if (codec_->codec_id != AV_CODEC_ID_H264) plan_ = FrameIndexPlan({}, false);
+        if (!drops_only_unreferenced(stream->codecpar)) plan_.stop_skipping();
+        if (stream->codecpar->codec_id == AV_CODEC_ID_HEVC)
+            hevc_length_size_ = hvcc_nal_length_size(stream->codecpar->extradata,
+                                                     static_cast<std::size_t>(std::max(stream->codecpar->extradata_size, 0)));
         // PyAV raises when this seek fails; a reader can still start from where it is.
         av_seek_frame(format_, -1, 0, AVSEEK_FLAG_BACKWARD);
         r = avcodec_open2(codec_, codec, nullptr);
@@ -122,6 +140,9 @@ void FfmpegDecoder::fill_lookahead() {
             av_packet_unref(packet_);
             continue;
         }
+        if (hevc_length_size_ > 0 &&
+            !hevc_packet_in_base_layer(packet_->data, static_cast<std::size_t>(packet_->size), hevc_length_size_))
+            plan_.stop_skipping();
         plan_.on_demuxed(packet_->pts, packet_->pts != AV_NOPTS_VALUE, (packet_->flags & AV_PKT_FLAG_DISCARD) != 0);
         AVPacket* queued = av_packet_alloc();
         if (!queued) throw Error(path_, "out of memory");

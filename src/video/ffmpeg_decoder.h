@@ -22,8 +22,8 @@ struct DecodeOptions {
     // 1: one thread (as PyAV when pinned to a core). More: FFmpeg frame + slice threading,
     // which gives the same frames in the same order.
     int threads = 1;
-    // The PyAV indices the caller will take; when given, unwanted H.264 non-reference frames
-    // are dropped by the decoder (see frame_index_plan.h). Empty: every frame is decoded.
+    // The PyAV indices the caller will take; with skip_unwanted, unwanted non-reference frames
+    // are dropped by the decoder (see frame_index_plan.h, ffmpeg_decoder.cpp for the codecs).
     std::set<int64_t> wanted;
     bool skip_unwanted = false;
 };
@@ -71,6 +71,7 @@ private:
     FrameIndexPlan plan_;
     int stream_index_ = -1;
     int64_t index_ = -1;
+    int hevc_length_size_ = 0;  // HEVC in hvcC framing: NAL length prefix, for the layer check
     int64_t frames_returned_ = 0;
     bool demux_done_ = false;
     bool flushed_ = false;

@@ -30,6 +30,8 @@ public:
     bool may_skip(int64_t pts, bool has_pts);
     // avcodec_send_packet refused the packet (corrupt data): its frame may never come out.
     void on_send_failed();
+    // The stream turned out not to be one whose non-reference frames may be dropped.
+    void stop_skipping() { give_up(); }
     // A frame came out of the decoder; returns its PyAV index.
     int64_t on_frame(int64_t pts, bool has_pts);
 
