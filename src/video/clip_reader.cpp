@@ -39,6 +39,7 @@ struct DecodedFrames {
     Tensor bank;                      // row k holds the k-th wanted frame that was decoded
     std::map<int64_t, int64_t> row;   // frame index -> row of bank
     int64_t seen = 0;                 // frames the file yielded before decoding stopped
+    int64_t total = -1;               // frames in the whole file, when decoded to the end
 };
 
 std::string frame_size_change(int w0, int h0, int w, int h, int64_t index) {
@@ -46,13 +47,15 @@ std::string frame_size_change(int w0, int h0, int w, int h, int64_t index) {
            std::to_string(w) + "x" + std::to_string(h) + " at frame " + std::to_string(index) + ")";
 }
 
-// Decodes up to the largest wanted index and keeps the wanted frames (converted to RGB).
-// Empty when skipping non-reference frames broke PyAV's numbering (see frame_index_plan.h).
-std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const std::set<int64_t>& wanted, bool skip) {
+// Decodes up to the largest wanted index (or to the end, to learn the frame count) and keeps
+// the wanted frames, converted to RGB. Empty when skipping non-reference frames broke PyAV's
+// numbering (see frame_index_plan.h).
+std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const std::set<int64_t>& wanted, bool skip,
+                                                bool to_end) {
     DecodedFrames out;
-    if (wanted.empty()) return out;
+    if (wanted.empty() && !to_end) return out;
     video::FfmpegDecoder decoder(path, {omp_get_max_threads(), wanted, skip});
-    const int64_t last = *wanted.rbegin();
+    const int64_t last = wanted.empty() ? -1 : *wanted.rbegin();
     int64_t filled = 0, frame_bytes = 0;
     while (decoder.next_frame()) {
         const int64_t i = decoder.index();
@@ -67,15 +70,33 @@ std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const s
         }
         decoder.current_frame_rgb(out.bank.data_mut<uint8_t>() + filled * frame_bytes);
         out.row[i] = filled++;
-        if (i >= last) break;
+        if (i >= last && !to_end) break;
     }
     if (decoder.must_redecode()) return std::nullopt;
+    if (to_end) out.total = decoder.frames_in_stream();
     return out;
 }
 
-DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted) {
-    if (auto fast = decode_wanted_once(path, wanted, true)) return std::move(*fast);
-    return std::move(*decode_wanted_once(path, wanted, false));
+DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted, bool to_end = false) {
+    if (auto fast = decode_wanted_once(path, wanted, true, to_end)) return std::move(*fast);
+    return std::move(*decode_wanted_once(path, wanted, false, to_end));
+}
+
+// Uniform and multi-clip sampling need the frame count first. Rather than a whole decode to
+// count, guess it from the packets (demuxing only), sample with the guess, and decode once to
+// the end, which gives the true count; only when the two differ is the video decoded again.
+struct WantedFrames {
+    std::vector<std::vector<int64_t>> per_clip;
+    std::set<int64_t> all;
+};
+
+WantedFrames wanted_frames(const SamplingOptions& options, int64_t total) {
+    WantedFrames w;
+    for (int64_t k = 0; k < options.clips; ++k) {
+        w.per_clip.push_back(sample_indices(options, total, k));
+        w.all.insert(w.per_clip.back().begin(), w.per_clip.back().end());
+    }
+    return w;
 }
 
 Tensor make_indices(const std::vector<int64_t>& taken) {
@@ -154,26 +175,30 @@ Tensor decode_all_frames(const std::string& path) {
 std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptions& options) {
     // Argument errors first, before any decoding.
     (void)sample_indices(options, needs_frame_count(options) ? 1 : 0, 0);
-    const bool npy = is_npy_file(path);
-    const Tensor array = npy ? read_npy_frames(path) : Tensor();
-    int64_t total = 0;
-    if (npy) total = array.size(0);
-    else if (needs_frame_count(options)) total = count_frames(path);
-    if (needs_frame_count(options) && total == 0) throw Error(path, "the video has no frames");
-
-    std::vector<std::vector<int64_t>> wanted;
-    std::set<int64_t> all_wanted;
-    for (int64_t k = 0; k < options.clips; ++k) {
-        wanted.push_back(sample_indices(options, total, k));
-        all_wanted.insert(wanted.back().begin(), wanted.back().end());
-    }
     std::vector<SampledClip> clips;
-    if (npy) {
-        for (const auto& w : wanted) clips.push_back(clip_from_array(path, array, w));
+    if (is_npy_file(path)) {
+        const Tensor array = read_npy_frames(path);
+        for (const auto& w : wanted_frames(options, array.size(0)).per_clip) clips.push_back(clip_from_array(path, array, w));
         return clips;
     }
-    const auto decoded = decode_wanted(path, all_wanted);
-    for (const auto& w : wanted) clips.push_back(clip_from_video(path, w, decoded));
+    if (!needs_frame_count(options)) {
+        const WantedFrames w = wanted_frames(options, 0);
+        const DecodedFrames decoded = decode_wanted(path, w.all);
+        for (const auto& c : w.per_clip) clips.push_back(clip_from_video(path, c, decoded));
+        return clips;
+    }
+    int64_t total = video::FfmpegDecoder(path, {1, {}, false}).count_remaining_packets();
+    if (total == 0) total = count_frames(path);  // no packets counted: let the decoder say
+    if (total == 0) throw Error(path, "the video has no frames");
+    WantedFrames w = wanted_frames(options, total);
+    DecodedFrames decoded = decode_wanted(path, w.all, true);
+    if (decoded.total != total) {
+        total = decoded.total;
+        if (total == 0) throw Error(path, "the video has no frames");
+        w = wanted_frames(options, total);
+        decoded = decode_wanted(path, w.all);
+    }
+    for (const auto& c : w.per_clip) clips.push_back(clip_from_video(path, c, decoded));
     return clips;
 }
 

@@ -184,11 +184,24 @@ bool FfmpegDecoder::next_frame() {
             ++frames_returned_;
             return true;
         }
-        if (r == AVERROR_EOF) return false;
+        if (r == AVERROR_EOF) {
+            plan_.on_end();
+            return false;
+        }
         if (r != AVERROR(EAGAIN)) throw Error(path_, "decoding failed (" + av_error_text(r) + ")");
         if (!feed_decoder()) return false;
     }
     return false;
+}
+
+int64_t FfmpegDecoder::count_remaining_packets() {
+    int64_t n = 0;
+    while (av_read_frame(format_, packet_) >= 0) {
+        if (packet_->stream_index == stream_index_ && !(packet_->flags & AV_PKT_FLAG_DISCARD)) ++n;
+        av_packet_unref(packet_);
+    }
+    demux_done_ = true;
+    return n;
 }
 
 int FfmpegDecoder::width() const { return have_frame_ ? frame_->width : 0; }

@@ -38,6 +38,12 @@ public:
 
     // Advances to the next decoded frame; false once the stream is exhausted.
     bool next_frame();
+    // Once next_frame() has returned false: how many frames PyAV yields from the whole file,
+    // those dropped here included (exact while skipping() holds, see frame_index_plan.h).
+    int64_t frames_in_stream() const { return plan_.frames_in_stream(); }
+    // Reads the rest of the file without decoding: the number of video packets, not flagged
+    // discard. Well-formed files have one frame per packet; a guess to be checked by decoding.
+    int64_t count_remaining_packets();
     int width() const;   // of the current frame
     int height() const;
     int64_t index() const { return index_; }  // the current frame's index in PyAV's numbering

@@ -53,4 +53,14 @@ int64_t FrameIndexPlan::on_frame(int64_t pts, bool has_pts) {
     return ++last_index_;  // counting: right whenever nothing was skipped
 }
 
+void FrameIndexPlan::on_end() {
+    if (!enabled_) return;
+    for (std::size_t k = static_cast<std::size_t>(last_index_ + 1); k < pts_.size(); ++k)
+        if (!skip_allowed_.count(pts_[k])) return give_up();
+}
+
+int64_t FrameIndexPlan::frames_in_stream() const {
+    return enabled_ ? static_cast<int64_t>(pts_.size()) : last_index_ + 1;
+}
+
 }  // namespace vivid::video

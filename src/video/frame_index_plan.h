@@ -34,6 +34,10 @@ public:
     void stop_skipping() { give_up(); }
     // A frame came out of the decoder; returns its PyAV index.
     int64_t on_frame(int64_t pts, bool has_pts);
+    // The decoder is drained: frames that never came out must all have been droppable.
+    void on_end();
+    // After on_end(): how many frames PyAV yields from the whole stream.
+    int64_t frames_in_stream() const;
 
     bool skipping() const { return enabled_; }
     // True when frames were skipped and the stream then broke the plan's assumption.

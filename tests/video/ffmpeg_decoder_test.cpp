@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
 #include "video/ffmpeg_decoder.h"
 #include "vivid/safetensors.h"
+#include "vivid/video_reader.h"
 
 namespace vivid::video {
 namespace {
@@ -111,6 +113,53 @@ TEST(FfmpegDecoder, FrameThreadingGivesPyAVFramesForEveryCodec) {
         const GoldenCase c = golden(name);
         EXPECT_EQ(decode_and_compare(c, 2, false).frames_matched, c.indices.numel());
     }
+}
+
+// Uniform and multi-clip sampling guess the frame count from the packets and decode once to
+// the end; the frames must be those of a full decode at the indices the true count gives.
+TEST(FfmpegDecoder, UniformAndMultiClipSamplingMatchAFullDecode) {
+    std::vector<fs::path> videos{test::data_dir() / "video/broken/truncated.mp4"};
+    for (const auto& entry : fs::directory_iterator(test::data_dir() / "video/cases"))
+        if (entry.path().filename() != "npy_clip") videos.push_back(golden(entry.path().filename().string()).video);
+    for (const fs::path& video : videos) {
+        SCOPED_TRACE(video.string());
+        const Tensor all = decode_all_frames(video.string());
+        const int64_t n = all.size(0);
+        const auto frame_bytes = static_cast<std::size_t>(all.size(1) * all.size(2) * 3);
+        for (const auto& [num_frames, clips, mode] :
+             {std::tuple{3, 1, SamplingOptions::Mode::Uniform}, std::tuple{2, 2, SamplingOptions::Mode::Uniform},
+              std::tuple{2, 3, SamplingOptions::Mode::Pipeline}}) {
+            SamplingOptions o;
+            o.num_frames = num_frames;
+            o.frame_sampling_rate = 2;
+            o.clips = clips;
+            o.mode = mode;
+            const auto got = read_clips(video.string(), o);
+            ASSERT_EQ(got.size(), static_cast<std::size_t>(clips));
+            for (int64_t k = 0; k < clips; ++k) {
+                std::vector<int64_t> want;
+                for (int64_t i : sample_indices(o, n, k))
+                    if (i < n) want.push_back(i);
+                const Tensor& idx = got[k].indices;
+                ASSERT_EQ(std::vector<int64_t>(idx.data<int64_t>(), idx.data<int64_t>() + idx.numel()), want);
+                for (std::size_t j = 0; j < want.size(); ++j)
+                    EXPECT_EQ(std::memcmp(got[k].frames.data<uint8_t>() + j * frame_bytes,
+                                          all.data<uint8_t>() + want[j] * frame_bytes, frame_bytes),
+                              0)
+                        << "clip " << k << " frame " << want[j];
+            }
+        }
+    }
+}
+
+TEST(FfmpegDecoder, PacketCountIsOnlyAGuess) {
+    // The truncated file's index lists packets whose data is missing: fewer frames decode,
+    // so uniform sampling above had to take its second decode.
+    const std::string truncated = (test::data_dir() / "video/broken/truncated.mp4").string();
+    const int64_t packets = FfmpegDecoder(truncated).count_remaining_packets();
+    EXPECT_GT(packets, count_frames(truncated));
+    const std::string bframes = golden("h264_bpyramid_rate4").video.string();
+    EXPECT_EQ(FfmpegDecoder(bframes).count_remaining_packets(), count_frames(bframes));
 }
 
 }  // namespace
