@@ -178,6 +178,7 @@ bool FfmpegDecoder::next_frame() {
         if (r == 0) {
             if (frame_->width <= 0 || frame_->height <= 0 || frame_->format < 0)
                 throw Error(path_, "decoder returned a frame without size or pixel format");
+            if (codec_->codec_id == AV_CODEC_ID_H264) plan_.check_decoder_delay(codec_->has_b_frames);
             index_ = plan_.on_frame(frame_->pts, frame_->pts != AV_NOPTS_VALUE);
             if (plan_.broken()) return false;
             have_frame_ = true;

@@ -21,6 +21,7 @@ void FrameIndexPlan::on_demuxed(int64_t pts, bool has_pts, bool discarded) {
     if (!has_pts || discarded || pts <= max_sent_pts_) return give_up();
     const auto at = std::lower_bound(pts_.begin(), pts_.end(), pts);
     if (at != pts_.end() && *at == pts) return give_up();  // two frames, one timestamp
+    reorder_depth_ = std::max<int64_t>(reorder_depth_, pts_.end() - at);
     pts_.insert(at, pts);
 }
 
@@ -53,8 +54,15 @@ int64_t FrameIndexPlan::on_frame(int64_t pts, bool has_pts) {
     return ++last_index_;  // counting: right whenever nothing was skipped
 }
 
+void FrameIndexPlan::check_decoder_delay(int delay) {
+    if (!enabled_) return;
+    if (decoder_delay_ < 0) decoder_delay_ = delay;
+    if (delay != decoder_delay_ || reorder_depth_ > delay) give_up();
+}
+
 void FrameIndexPlan::on_end() {
     if (!enabled_) return;
+    if (decoder_delay_ >= 0 && reorder_depth_ > decoder_delay_) return give_up();
     for (std::size_t k = static_cast<std::size_t>(last_index_ + 1); k < pts_.size(); ++k)
         if (!skip_allowed_.count(pts_[k])) return give_up();
 }

@@ -32,6 +32,11 @@ public:
     void on_send_failed();
     // The stream turned out not to be one whose non-reference frames may be dropped.
     void stop_skipping() { give_up(); }
+    // The decoder's reorder delay (H.264 has_b_frames) once frames come out. A decoder that
+    // must raise it mid-stream (no reorder bound in the SPS) returns some frames out of order
+    // or not at all, and does so depending on which frames it saw: if the stream reorders
+    // deeper than the delay, or the delay changes, numbering by timestamps is not safe.
+    void check_decoder_delay(int delay);
     // A frame came out of the decoder; returns its PyAV index.
     int64_t on_frame(int64_t pts, bool has_pts);
     // The decoder is drained: frames that never came out must all have been droppable.
@@ -55,6 +60,8 @@ private:
     std::set<int64_t> skip_allowed_;  // pts of packets sent with may_skip() true
     int64_t max_sent_pts_ = INT64_MIN;
     int64_t last_index_ = -1;  // the index of the last frame out
+    int64_t reorder_depth_ = 0;  // most frames before a packet in decode order but after it in pts
+    int decoder_delay_ = -1;     // as first seen
 };
 
 }  // namespace vivid::video

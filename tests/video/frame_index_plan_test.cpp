@@ -92,5 +92,49 @@ TEST(FrameIndexPlan, ARejectedPacketBreaksAPlanThatSkipped) {
     EXPECT_TRUE(plan.broken());
 }
 
+TEST(FrameIndexPlan, ADecoderDelayBelowTheStreamsReorderingBreaksAPlanThatSkipped) {
+    // kDecodeOrder reorders two deep (B2 comes after P4, b1 after both).
+    for (const int delay : {1, 2}) {
+        SCOPED_TRACE(delay);
+        FrameIndexPlan plan({0, 4, 8}, true);
+        for (int64_t pts : kDecodeOrder) plan.on_demuxed(pts, true, false);
+        for (int64_t pts : kDecodeOrder) plan.may_skip(pts, true);
+        plan.check_decoder_delay(delay);
+        EXPECT_EQ(plan.broken(), delay < 2);
+    }
+}
+
+TEST(FrameIndexPlan, ADecoderDelayThatChangesBreaksAPlanThatSkipped) {
+    FrameIndexPlan plan({0, 2}, true);
+    for (int64_t pts : {0, 2, 1}) plan.on_demuxed(pts, true, false);
+    EXPECT_FALSE(plan.may_skip(0, true));
+    EXPECT_FALSE(plan.may_skip(2, true));
+    EXPECT_TRUE(plan.may_skip(1, true));
+    plan.check_decoder_delay(1);
+    EXPECT_EQ(plan.on_frame(0, true), 0);
+    EXPECT_FALSE(plan.broken());
+    plan.check_decoder_delay(2);  // the decoder had to grow its reorder buffer
+    EXPECT_TRUE(plan.broken());
+}
+
+TEST(FrameIndexPlan, FramesThatNeverCameOutMustHaveBeenDroppable) {
+    FrameIndexPlan plan({0}, true);
+    for (int64_t pts : {0, 1, 2}) plan.on_demuxed(pts, true, false);
+    EXPECT_FALSE(plan.may_skip(0, true));
+    EXPECT_TRUE(plan.may_skip(1, true));
+    EXPECT_TRUE(plan.may_skip(2, true));
+    EXPECT_EQ(plan.on_frame(0, true), 0);
+    plan.on_end();
+    EXPECT_FALSE(plan.broken());
+    EXPECT_EQ(plan.frames_in_stream(), 3);
+
+    FrameIndexPlan wanted_last({0, 2}, true);
+    for (int64_t pts : {0, 1, 2}) wanted_last.on_demuxed(pts, true, false);
+    for (int64_t pts : {0, 1, 2}) wanted_last.may_skip(pts, true);
+    EXPECT_EQ(wanted_last.on_frame(0, true), 0);
+    wanted_last.on_end();  // frame 2 was to be decoded but never came out
+    EXPECT_TRUE(wanted_last.broken());
+}
+
 }  // namespace
 }  // namespace vivid::video
