@@ -106,8 +106,8 @@ CASE_TABLE = [
      3, 2, SMALL_CONFIG, "HEVC (libx265) yuv420p in mp4"),
     ("av1_mkv", "video.mkv", lavfi("testsrc2", "48x32", 6) + ["-c:v", "libaom-av1", "-cpu-used", "8", "-b:v", "100k", "-pix_fmt", "yuv420p"],
      3, 2, SMALL_CONFIG, "AV1 (libaom encoder; decoded by FFmpeg's default AV1 decoder) in Matroska"),
-    # Cases where vivid lets the decoder drop unwanted H.264 non-reference frames: the frames it
-    # keeps, and their numbering, must still be PyAV's.
+    # Cases where vivid lets the decoder drop unwanted non-reference frames (or must not): the
+    # frames it keeps, and their numbering, must still be PyAV's.
     ("h264_bpyramid_rate4", "video.mp4", lavfi("testsrc2", "64x48", 72) + ["-c:v", "libx264", "-pix_fmt", "yuv420p"],
      8, 4, VIDEOMAE_CONFIG, "libx264 defaults (3 B-frames, B-pyramid: half the frames non-reference), rate 4"),
     ("h264_bpyramid_mkv", "video.mkv", lavfi("testsrc2", "64x48", 60) + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "5"],
@@ -317,19 +317,26 @@ def write_npy_fixtures():
         np.lib.format.write_array(f, np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), version=(2, 0))
 
 
+def case_makers():
+    """name -> (file name, num_frames, rate, config, description, make(path)) for every case."""
+    makers = {name: (file_name, num_frames, rate, config, description, lambda path, a=args: make_video(path, a))
+              for name, file_name, args, num_frames, rate, config, description in CASE_TABLE}
+    makers["rotation_metadata"] = ("video.mp4", 3, 2, SMALL_CONFIG,
+                                   "display matrix rotation of 90 degrees: PyAV 10 ignores it (frames stay 48x32)",
+                                   lambda path: make_rotated(path, path + ".tmp.mp4"))
+    makers["h264_edit_list_cut"] = ("video.mp4", 8, 3, VIDEOMAE_CONFIG,
+                                    "stream copy cut at 0.5 s: an edit list, leading packets flagged discard",
+                                    lambda path: make_edit_list(path, path + ".tmp.mp4"))
+    return makers
+
+
 def main():
     if sys.executable != "/usr/bin/python3":
         print("warning: run with Debian's /usr/bin/python3 (PyAV 10, Pillow 9.4)")
     for folder in (CASES, BROKEN, NPY):
         shutil.rmtree(folder, ignore_errors=True)
-    for name, file_name, args, num_frames, rate, config, description in CASE_TABLE:
-        write_case(name, file_name, num_frames, rate, config, description, lambda path, a=args: make_video(path, a))
-    write_case("rotation_metadata", "video.mp4", 3, 2, SMALL_CONFIG,
-               "display matrix rotation of 90 degrees: PyAV 10 ignores it (frames stay 48x32)",
-               lambda path: make_rotated(path, path + ".tmp.mp4"))
-    write_case("h264_edit_list_cut", "video.mp4", 8, 3, VIDEOMAE_CONFIG,
-               "stream copy cut at 0.5 s: an edit list, leading packets flagged discard",
-               lambda path: make_edit_list(path, path + ".tmp.mp4"))
+    for name, maker in case_makers().items():
+        write_case(name, *maker)
     write_npy_case()
     write_broken()
     write_npy_fixtures()
@@ -337,16 +344,10 @@ def main():
 
 def main_only(names):
     """Regenerates only the named cases (leaves every other folder as it is)."""
-    table = {row[0]: row for row in CASE_TABLE}
+    makers = case_makers()
     for name in names:
         shutil.rmtree(os.path.join(CASES, name), ignore_errors=True)
-        if name == "h264_edit_list_cut":
-            write_case(name, "video.mp4", 8, 3, VIDEOMAE_CONFIG,
-                       "stream copy cut at 0.5 s: an edit list, leading packets flagged discard",
-                       lambda path: make_edit_list(path, path + ".tmp.mp4"))
-            continue
-        _, file_name, args, num_frames, rate, config, description = table[name]
-        write_case(name, file_name, num_frames, rate, config, description, lambda path, a=args: make_video(path, a))
+        write_case(name, *makers[name])
 
 
 if __name__ == "__main__":
