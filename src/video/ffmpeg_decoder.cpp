@@ -130,7 +130,11 @@ void FfmpegDecoder::release() {
 }
 
 void FfmpegDecoder::fill_lookahead() {
-    while (!demux_done_ && lookahead_.size() < kLookahead) {
+    // Without dropping there is nothing to plan: one packet at a time. With it, the byte cap
+    // keeps an all-intra 4K stream from queueing gigabytes; a plan that then sees a packet
+    // behind one already sent simply stops dropping.
+    const std::size_t depth = plan_.skipping() ? kLookahead : 1;
+    while (!demux_done_ && lookahead_.size() < depth && lookahead_bytes_ < kLookaheadBytes) {
         if (av_read_frame(format_, packet_) < 0) {
             // End of file, or a read error in a damaged file: decode what came before it.
             demux_done_ = true;
@@ -148,6 +152,7 @@ void FfmpegDecoder::fill_lookahead() {
         if (!queued) throw Error(path_, "out of memory");
         av_packet_move_ref(queued, packet_);
         lookahead_.push_back(queued);
+        lookahead_bytes_ += static_cast<std::size_t>(std::max(queued->size, 0));
     }
 }
 
@@ -162,6 +167,7 @@ bool FfmpegDecoder::feed_decoder() {
     }
     AVPacket* p = lookahead_.front();
     lookahead_.pop_front();
+    lookahead_bytes_ -= static_cast<std::size_t>(std::max(p->size, 0));
     const bool skippable = plan_.may_skip(p->pts, p->pts != AV_NOPTS_VALUE);
     codec_->skip_frame = skippable ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
     // A packet the decoder rejects (corrupt data) is skipped; PyAV would raise here.

@@ -58,6 +58,7 @@ public:
     // Packets are demuxed this far ahead of the decoder, so that every packet's presentation
     // rank is known before it is sent (B-frame reordering is a few frames deep; H.264 allows 16).
     static constexpr std::size_t kLookahead = 48;
+    static constexpr std::size_t kLookaheadBytes = std::size_t{64} << 20;
 
 private:
     void release();
@@ -74,6 +75,7 @@ private:
     int rgb_linesize_[4] = {};
     int rgb_width_ = 0, rgb_height_ = 0;
     std::deque<AVPacket*> lookahead_;
+    std::size_t lookahead_bytes_ = 0;
     FrameIndexPlan plan_;
     int stream_index_ = -1;
     int64_t index_ = -1;
