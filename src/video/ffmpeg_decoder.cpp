@@ -13,8 +13,9 @@
 //   16) like PyAV's VideoFrame, since swscale picks code paths by alignment.
 // Display-matrix rotation is ignored, as PyAV 10 ignores it.
 // Beyond PyAV: non-reference frames that the sampling does not want are dropped by the
-// decoder (skip_frame = AVDISCARD_NONREF for that packet alone). No other frame reads them, so
-// every other frame is bit-identical; frame_index_plan.h keeps PyAV's numbering.
+// decoder (skip_frame = AVDISCARD_NONREF for that packet alone, when droppable_frames.h reads
+// it as non-reference). No other frame reads them, so every other frame is bit-identical;
+// frame_index_plan.h keeps PyAV's numbering.
 #include "video/ffmpeg_decoder.h"
 
 extern "C" {
@@ -29,7 +30,7 @@ extern "C" {
 #include <algorithm>
 #include <cstring>
 
-#include "video/hevc_temporal_layers.h"
+#include "video/droppable_frames.h"
 #include "vivid/error.h"
 
 namespace vivid::video {
@@ -50,19 +51,8 @@ void quiet_ffmpeg_logs() {
     (void)once;
 }
 
-// Decoders whose AVDISCARD_NONREF drops only frames that no other frame reads: H.264
-// (nal_ref_idc 0), MPEG-1/2 and MPEG-4 part 2 (B-frames are never references), HEVC when
-// every NAL unit is in temporal sub-layer 0 (checked per packet, hevc_temporal_layers.h).
-// Other decoders' skip rules (or none) could drop references.
-bool drops_only_unreferenced(const AVCodecParameters* par) {
-    switch (par->codec_id) {
-        case AV_CODEC_ID_H264: case AV_CODEC_ID_MPEG1VIDEO: case AV_CODEC_ID_MPEG2VIDEO: case AV_CODEC_ID_MPEG4:
-            return true;
-        case AV_CODEC_ID_HEVC:
-            return hvcc_nal_length_size(par->extradata, static_cast<std::size_t>(std::max(par->extradata_size, 0))) > 0;
-        default:
-            return false;
-    }
+std::size_t extradata_size(const AVCodecParameters* par) {
+    return par->extradata ? static_cast<std::size_t>(std::max(par->extradata_size, 0)) : 0;
 }
 
 }  // namespace
@@ -101,10 +91,10 @@ FfmpegDecoder::FfmpegDecoder(const std::string& path, DecodeOptions options)
         const int threads = std::max(options.threads, 1);
         codec_->thread_count = threads;
         codec_->thread_type = threads > 1 ? FF_THREAD_FRAME | FF_THREAD_SLICE : FF_THREAD_SLICE;
-        if (!drops_only_unreferenced(stream->codecpar)) plan_.stop_skipping();
-        if (stream->codecpar->codec_id == AV_CODEC_ID_HEVC)
-            hevc_length_size_ = hvcc_nal_length_size(stream->codecpar->extradata,
-                                                     static_cast<std::size_t>(std::max(stream->codecpar->extradata_size, 0)));
+        const AVCodecParameters* par = stream->codecpar;
+        if (par->codec_id == AV_CODEC_ID_H264) nal_length_size_ = avcc_nal_length_size(par->extradata, extradata_size(par));
+        if (par->codec_id == AV_CODEC_ID_HEVC) nal_length_size_ = hvcc_nal_length_size(par->extradata, extradata_size(par));
+        if (!can_drop_frames(par->codec_id)) plan_.stop_skipping();
         // PyAV raises when this seek fails; a reader can still start from where it is.
         av_seek_frame(format_, -1, 0, AVSEEK_FLAG_BACKWARD);
         r = avcodec_open2(codec_, codec, nullptr);
@@ -129,6 +119,27 @@ void FfmpegDecoder::release() {
     avformat_close_input(&format_);
 }
 
+bool FfmpegDecoder::can_drop_frames(int codec_id) {
+    switch (codec_id) {
+        case AV_CODEC_ID_H264: case AV_CODEC_ID_HEVC: case AV_CODEC_ID_MPEG1VIDEO: case AV_CODEC_ID_MPEG2VIDEO:
+        case AV_CODEC_ID_MPEG4:
+            return true;
+        default:  // other decoders' skip rules (or none) could drop references
+            return false;
+    }
+}
+
+PacketKind FfmpegDecoder::packet_kind(const AVPacket* p) const {
+    const auto size = static_cast<std::size_t>(std::max(p->size, 0));
+    switch (codec_->codec_id) {
+        case AV_CODEC_ID_H264: return classify_h264_packet(p->data, size, nal_length_size_);
+        case AV_CODEC_ID_HEVC: return classify_hevc_packet(p->data, size, nal_length_size_);
+        case AV_CODEC_ID_MPEG1VIDEO: case AV_CODEC_ID_MPEG2VIDEO: return classify_mpeg12_packet(p->data, size);
+        case AV_CODEC_ID_MPEG4: return classify_mpeg4_packet(p->data, size);
+        default: return PacketKind::Unknown;
+    }
+}
+
 void FfmpegDecoder::fill_lookahead() {
     // Without dropping there is nothing to plan: one packet at a time. With it, the byte cap
     // keeps an all-intra 4K stream from queueing gigabytes; a plan that then sees a packet
@@ -144,8 +155,8 @@ void FfmpegDecoder::fill_lookahead() {
             av_packet_unref(packet_);
             continue;
         }
-        if (hevc_length_size_ > 0 &&
-            !hevc_packet_in_base_layer(packet_->data, static_cast<std::size_t>(packet_->size), hevc_length_size_))
+        if (codec_->codec_id == AV_CODEC_ID_HEVC &&
+            !hevc_packet_in_base_layer(packet_->data, static_cast<std::size_t>(packet_->size), nal_length_size_))
             plan_.stop_skipping();
         plan_.on_demuxed(packet_->pts, packet_->pts != AV_NOPTS_VALUE, (packet_->flags & AV_PKT_FLAG_DISCARD) != 0);
         AVPacket* queued = av_packet_alloc();
@@ -168,7 +179,8 @@ bool FfmpegDecoder::feed_decoder() {
     AVPacket* p = lookahead_.front();
     lookahead_.pop_front();
     lookahead_bytes_ -= static_cast<std::size_t>(std::max(p->size, 0));
-    const bool skippable = plan_.may_skip(p->pts, p->pts != AV_NOPTS_VALUE);
+    const bool skippable = plan_.may_skip(p->pts, p->pts != AV_NOPTS_VALUE,
+                                          plan_.skipping() && packet_kind(p) == PacketKind::NonReference);
     codec_->skip_frame = skippable ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
     // A packet the decoder rejects (corrupt data) is skipped; PyAV would raise here.
     const int r = avcodec_send_packet(codec_, p);

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "video/droppable_frames.h"
 #include "video/frame_index_plan.h"
 
 struct AVFormatContext;
@@ -64,6 +65,8 @@ private:
     void release();
     bool feed_decoder();  // sends one more packet (or the final flush); false when none is left
     void fill_lookahead();
+    static bool can_drop_frames(int codec_id);
+    PacketKind packet_kind(const AVPacket* p) const;
 
     std::string path_;
     AVFormatContext* format_ = nullptr;
@@ -79,7 +82,7 @@ private:
     FrameIndexPlan plan_;
     int stream_index_ = -1;
     int64_t index_ = -1;
-    int hevc_length_size_ = 0;  // HEVC in hvcC framing: NAL length prefix, for the layer check
+    int nal_length_size_ = 0;  // H.264/HEVC: NAL length prefix from avcC/hvcC; 0 for Annex B
     int64_t frames_returned_ = 0;
     bool demux_done_ = false;
     bool flushed_ = false;

@@ -25,14 +25,14 @@ void FrameIndexPlan::on_demuxed(int64_t pts, bool has_pts, bool discarded) {
     pts_.insert(at, pts);
 }
 
-bool FrameIndexPlan::may_skip(int64_t pts, bool has_pts) {
+bool FrameIndexPlan::may_skip(int64_t pts, bool has_pts, bool droppable) {
     if (!enabled_) return false;
     if (!has_pts) {
         give_up();
         return false;
     }
     max_sent_pts_ = std::max(max_sent_pts_, pts);
-    if (wanted_.count(rank_of(pts))) return false;
+    if (!droppable || wanted_.count(rank_of(pts))) return false;
     skip_allowed_.insert(pts);
     skipped_any_ = true;
     return true;

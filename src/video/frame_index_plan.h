@@ -26,8 +26,10 @@ public:
     // A packet of the video stream left the demuxer (it is not sent yet). has_pts false for
     // AV_NOPTS_VALUE; discarded for AV_PKT_FLAG_DISCARD.
     void on_demuxed(int64_t pts, bool has_pts, bool discarded);
-    // The packet is about to be sent: true when the decoder may drop it if it is non-reference.
-    bool may_skip(int64_t pts, bool has_pts);
+    // The packet is about to be sent: true when the decoder is to drop it. Only a packet the
+    // bitstream marks as non-reference (`droppable`, droppable_frames.h) nobody wants is
+    // dropped, so any other frame that does not come out is a surprise the plan notices.
+    bool may_skip(int64_t pts, bool has_pts, bool droppable);
     // avcodec_send_packet refused the packet (corrupt data): its frame may never come out.
     void on_send_failed();
     // The stream turned out not to be one whose non-reference frames may be dropped.
@@ -57,7 +59,7 @@ private:
     bool broken_ = false;
     bool skipped_any_ = false;
     std::vector<int64_t> pts_;        // every demuxed pts, sorted
-    std::set<int64_t> skip_allowed_;  // pts of packets sent with may_skip() true
+    std::set<int64_t> skip_allowed_;  // pts of the packets the decoder was told to drop
     int64_t max_sent_pts_ = INT64_MIN;
     int64_t last_index_ = -1;  // the index of the last frame out
     int64_t reorder_depth_ = 0;  // most frames before a packet in decode order but after it in pts

@@ -13,9 +13,10 @@ const std::vector<int64_t> kDecodeOrder = {0, 4, 2, 1, 3, 8, 6, 5, 7};
 TEST(FrameIndexPlan, IndicesAreRanksOfPresentationTimestamps) {
     FrameIndexPlan plan({0, 4, 8}, true);
     for (int64_t pts : kDecodeOrder) plan.on_demuxed(pts * 10, true, false);
+    // B2 and B6 are references (B-pyramid): they are decoded although unwanted.
     std::vector<bool> skip;
-    for (int64_t pts : kDecodeOrder) skip.push_back(plan.may_skip(pts * 10, true));
-    EXPECT_EQ(skip, (std::vector<bool>{false, false, true, true, true, false, true, true, true}));
+    for (int64_t pts : kDecodeOrder) skip.push_back(plan.may_skip(pts * 10, true, pts % 2 == 1));
+    EXPECT_EQ(skip, (std::vector<bool>{false, false, false, true, true, false, false, true, true}));
     // The decoder drops the non-reference b1 b3 b5 b7 and returns I0 B2 P4 B6 P8.
     EXPECT_EQ(plan.on_frame(0, true), 0);
     EXPECT_EQ(plan.on_frame(20, true), 2);
@@ -29,7 +30,8 @@ TEST(FrameIndexPlan, IndicesAreRanksOfPresentationTimestamps) {
 TEST(FrameIndexPlan, DisabledPlanCounts) {
     FrameIndexPlan plan({1}, false);
     plan.on_demuxed(5, true, false);
-    EXPECT_FALSE(plan.may_skip(5, true));
+    EXPECT_FALSE(plan.may_skip(5, true, true));
+    EXPECT_FALSE(plan.may_skip(6, true, false));
     EXPECT_EQ(plan.on_frame(500, true), 0);
     EXPECT_EQ(plan.on_frame(7, false), 1);
     EXPECT_FALSE(plan.broken());
@@ -54,8 +56,8 @@ TEST(FrameIndexPlan, ReorderingDeeperThanTheLookaheadBreaksAPlanThatSkipped) {
     FrameIndexPlan plan({0, 3}, true);
     plan.on_demuxed(0, true, false);
     plan.on_demuxed(20, true, false);
-    EXPECT_FALSE(plan.may_skip(0, true));
-    EXPECT_TRUE(plan.may_skip(20, true));  // rank 1: unwanted
+    EXPECT_FALSE(plan.may_skip(0, true, true));
+    EXPECT_TRUE(plan.may_skip(20, true, true));  // rank 1: unwanted
     plan.on_demuxed(10, true, false);      // arrives after a later frame was sent: ranks shift
     EXPECT_TRUE(plan.broken());
 }
@@ -63,9 +65,9 @@ TEST(FrameIndexPlan, ReorderingDeeperThanTheLookaheadBreaksAPlanThatSkipped) {
 TEST(FrameIndexPlan, FramesOutOfTimestampOrderBreakAPlanThatSkipped) {
     FrameIndexPlan plan({0, 2}, true);
     for (int64_t pts : {0, 1, 2}) plan.on_demuxed(pts, true, false);
-    EXPECT_FALSE(plan.may_skip(0, true));
-    EXPECT_TRUE(plan.may_skip(1, true));
-    EXPECT_FALSE(plan.may_skip(2, true));
+    EXPECT_FALSE(plan.may_skip(0, true, true));
+    EXPECT_TRUE(plan.may_skip(1, true, true));
+    EXPECT_FALSE(plan.may_skip(2, true, true));
     EXPECT_EQ(plan.on_frame(0, true), 0);
     EXPECT_EQ(plan.on_frame(2, true), 2);
     plan.on_frame(1, true);  // the dropped-able frame came out late: PyAV would call it 2
@@ -77,9 +79,22 @@ TEST(FrameIndexPlan, AFrameMissingThatWasNotSkippableBreaksThePlan) {
     // corrupt): PyAV would number frame 2 as 1.
     FrameIndexPlan plan({1, 2}, true);
     for (int64_t pts : {0, 1, 2}) plan.on_demuxed(pts, true, false);
-    EXPECT_TRUE(plan.may_skip(0, true));
-    EXPECT_FALSE(plan.may_skip(1, true));
-    EXPECT_FALSE(plan.may_skip(2, true));
+    EXPECT_TRUE(plan.may_skip(0, true, true));
+    EXPECT_FALSE(plan.may_skip(1, true, true));
+    EXPECT_FALSE(plan.may_skip(2, true, true));
+    plan.on_frame(2, true);
+    EXPECT_TRUE(plan.broken());
+}
+
+TEST(FrameIndexPlan, AnUnwantedReferenceFrameThatVanishesBreaksThePlan) {
+    // Frame 1 is unwanted but a reference: it is decoded, so its absence is a surprise.
+    FrameIndexPlan plan({0, 2}, true);
+    for (int64_t pts : {0, 1, 2, 3}) plan.on_demuxed(pts, true, false);
+    EXPECT_FALSE(plan.may_skip(0, true, true));
+    EXPECT_FALSE(plan.may_skip(1, true, false));
+    EXPECT_FALSE(plan.may_skip(2, true, true));
+    EXPECT_TRUE(plan.may_skip(3, true, true));
+    EXPECT_EQ(plan.on_frame(0, true), 0);
     plan.on_frame(2, true);
     EXPECT_TRUE(plan.broken());
 }
@@ -87,7 +102,7 @@ TEST(FrameIndexPlan, AFrameMissingThatWasNotSkippableBreaksThePlan) {
 TEST(FrameIndexPlan, ARejectedPacketBreaksAPlanThatSkipped) {
     FrameIndexPlan plan({1}, true);
     for (int64_t pts : {0, 1}) plan.on_demuxed(pts, true, false);
-    EXPECT_TRUE(plan.may_skip(0, true));
+    EXPECT_TRUE(plan.may_skip(0, true, true));
     plan.on_send_failed();
     EXPECT_TRUE(plan.broken());
 }
@@ -98,7 +113,7 @@ TEST(FrameIndexPlan, ADecoderDelayBelowTheStreamsReorderingBreaksAPlanThatSkippe
         SCOPED_TRACE(delay);
         FrameIndexPlan plan({0, 4, 8}, true);
         for (int64_t pts : kDecodeOrder) plan.on_demuxed(pts, true, false);
-        for (int64_t pts : kDecodeOrder) plan.may_skip(pts, true);
+        for (int64_t pts : kDecodeOrder) plan.may_skip(pts, true, true);
         plan.check_decoder_delay(delay);
         EXPECT_EQ(plan.broken(), delay < 2);
     }
@@ -107,9 +122,9 @@ TEST(FrameIndexPlan, ADecoderDelayBelowTheStreamsReorderingBreaksAPlanThatSkippe
 TEST(FrameIndexPlan, ADecoderDelayThatChangesBreaksAPlanThatSkipped) {
     FrameIndexPlan plan({0, 2}, true);
     for (int64_t pts : {0, 2, 1}) plan.on_demuxed(pts, true, false);
-    EXPECT_FALSE(plan.may_skip(0, true));
-    EXPECT_FALSE(plan.may_skip(2, true));
-    EXPECT_TRUE(plan.may_skip(1, true));
+    EXPECT_FALSE(plan.may_skip(0, true, true));
+    EXPECT_FALSE(plan.may_skip(2, true, true));
+    EXPECT_TRUE(plan.may_skip(1, true, true));
     plan.check_decoder_delay(1);
     EXPECT_EQ(plan.on_frame(0, true), 0);
     EXPECT_FALSE(plan.broken());
@@ -120,9 +135,9 @@ TEST(FrameIndexPlan, ADecoderDelayThatChangesBreaksAPlanThatSkipped) {
 TEST(FrameIndexPlan, FramesThatNeverCameOutMustHaveBeenDroppable) {
     FrameIndexPlan plan({0}, true);
     for (int64_t pts : {0, 1, 2}) plan.on_demuxed(pts, true, false);
-    EXPECT_FALSE(plan.may_skip(0, true));
-    EXPECT_TRUE(plan.may_skip(1, true));
-    EXPECT_TRUE(plan.may_skip(2, true));
+    EXPECT_FALSE(plan.may_skip(0, true, true));
+    EXPECT_TRUE(plan.may_skip(1, true, true));
+    EXPECT_TRUE(plan.may_skip(2, true, true));
     EXPECT_EQ(plan.on_frame(0, true), 0);
     plan.on_end();
     EXPECT_FALSE(plan.broken());
@@ -130,7 +145,7 @@ TEST(FrameIndexPlan, FramesThatNeverCameOutMustHaveBeenDroppable) {
 
     FrameIndexPlan wanted_last({0, 2}, true);
     for (int64_t pts : {0, 1, 2}) wanted_last.on_demuxed(pts, true, false);
-    for (int64_t pts : {0, 1, 2}) wanted_last.may_skip(pts, true);
+    for (int64_t pts : {0, 1, 2}) wanted_last.may_skip(pts, true, true);
     EXPECT_EQ(wanted_last.on_frame(0, true), 0);
     wanted_last.on_end();  // frame 2 was to be decoded but never came out
     EXPECT_TRUE(wanted_last.broken());
