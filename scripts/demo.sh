@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh >/dev/null
+mkdir -p out
 ./build/vivid convert --from videomae-pth --checkpoint examples/demo/videomae_demo.pth \
   --config examples/demo/config.json --preprocessor-config examples/demo/preprocessor_config.json \
   --out out/demo-model --force
