@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "vivid/model_config.h"
+#include "vivid/precision.h"
 #include "vivid/tensor.h"
 
 namespace vivid {
@@ -30,6 +31,9 @@ public:
     // bool_masked_pos: uint8/bool (B, num_patches), required for pre-training models.
     // Bad shapes throw vivid::Error with source "pixel_values" / "bool_masked_pos".
     virtual ModelOutputs forward(const Tensor& pixel_values, const Tensor* bool_masked_pos) = 0;
+    // FLOPs of the forward HF runs for `batch` clips (1 multiply-add = 2 FLOP); num_masked is
+    // the masked patches per clip of a pre-training forward (ignored by classifiers).
+    virtual double forward_flops(int64_t batch, int64_t num_masked) const = 0;
 };
 
 // Builds a model from a config and HF-named weights; `weights_source` names the file in
@@ -38,12 +42,14 @@ public:
 std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
                                         const std::string& weights_source,
                                         KernelChoice kernels = KernelChoice::Optimized,
-                                        std::vector<std::string>* unused_weights = nullptr);
+                                        std::vector<std::string>* unused_weights = nullptr,
+                                        Precision precision = Precision::F32);
 
 // Loads an HF model folder: config.json plus model.safetensors, a sharded
 // model.safetensors.index.json, or pytorch_model.bin.
 std::unique_ptr<VideoModel> load_model(const std::string& dir,
-                                       KernelChoice kernels = KernelChoice::Optimized);
+                                       KernelChoice kernels = KernelChoice::Optimized,
+                                       Precision precision = Precision::F32);
 
 // The folder's weights alone (same file rules as load_model); `source` receives the file used.
 TensorMap load_model_weights(const std::string& dir, std::string& source);

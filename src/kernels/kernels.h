@@ -4,29 +4,37 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
+namespace vivid {
+enum class Precision;
+}
+
 namespace vivid::kernels {
+
+using vivid::Precision;
 
 enum class Activation { Gelu, GeluFast, GeluNew, GeluPytorchTanh, QuickGelu, Relu, Silu };
 
 // Maps an HF hidden_act name; unknown names throw vivid::Error naming `source`.
 Activation parse_activation(const std::string& name, const std::string& source);
 
+struct LinearSpec;
+class Linear;
+
 struct KernelSet {
     const char* name;
-    // y[M,N] = x[M,K] * w[N,K]^T + bias[N] (torch Linear layout; bias may be null).
-    void (*linear)(const float* x, const float* w, const float* bias, float* y, int64_t m,
-                   int64_t n, int64_t k);
-    // Row-wise LayerNorm over `dim` (biased variance, eps inside the square root).
+    // A linear layer prepared once (see kernels/linear.h).
+    std::unique_ptr<Linear> (*make_linear)(LinearSpec spec, Precision precision);
+    // Row-wise LayerNorm over `dim` (biased variance, eps inside the square root); x may be y.
     void (*layer_norm)(const float* x, const float* gamma, const float* beta, float* y,
                        int64_t rows, int64_t dim, float eps);
-    // In place, elementwise.
-    void (*activation)(Activation act, float* x, int64_t n);
     // Multi-head self-attention over packed rows qkv[(b*tokens + t), 3*heads*head_dim]
-    // = [q | k | v]; writes out[(b*tokens + t), heads*head_dim]. softmax(q k^T * scale) v.
+    // = [q | k | v]: softmax(q k^T * scale) v for the first `query_rows` tokens of each clip
+    // (all tokens are keys); writes out[(b*query_rows + t), heads*head_dim].
     void (*attention)(const float* qkv, float* out, int64_t batch, int64_t tokens,
-                      int64_t heads, int64_t head_dim, float scale);
+                      int64_t query_rows, int64_t heads, int64_t head_dim, float scale);
 };
 
 const KernelSet& reference_kernels();

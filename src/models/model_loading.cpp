@@ -14,9 +14,9 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
                                         const std::string& weights_source, KernelChoice choice,
-                                        std::vector<std::string>* unused_weights) {
-    const kernels::KernelSet& k =
-        choice == KernelChoice::Reference ? kernels::reference_kernels() : kernels::optimized_kernels();
+                                        std::vector<std::string>* unused_weights, Precision precision) {
+    const ModelKernels k{
+        choice == KernelChoice::Reference ? &kernels::reference_kernels() : &kernels::optimized_kernels(), precision};
     WeightReader reader(weights, weights_source);
     std::unique_ptr<VideoModel> model;
     if (const auto* v = std::get_if<VivitConfig>(&config))
@@ -48,14 +48,14 @@ TensorMap load_model_weights(const std::string& dir, std::string& source) {
     throw Error(dir, "no model.safetensors, model.safetensors.index.json or pytorch_model.bin in this folder");
 }
 
-std::unique_ptr<VideoModel> load_model(const std::string& dir, KernelChoice choice) {
+std::unique_ptr<VideoModel> load_model(const std::string& dir, KernelChoice choice, Precision precision) {
     if (!fs::is_directory(dir)) throw Error(dir, "is not a model folder");
     const fs::path config_path = fs::path(dir) / "config.json";
     if (!fs::exists(config_path)) throw Error(config_path.string(), "missing (every model folder needs config.json)");
     ModelConfig config = load_model_config(config_path.string());
     std::string source;
     TensorMap weights = load_model_weights(dir, source);
-    return build_model(config, weights, source, choice);
+    return build_model(config, weights, source, choice, nullptr, precision);
 }
 
 }  // namespace vivid

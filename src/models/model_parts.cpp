@@ -1,33 +1,31 @@
 #include "models/model_parts.h"
 
-#include <vector>
-
 namespace vivid {
 
 LayerNormWeights LayerNormWeights::load(const WeightReader& w, const std::string& prefix, int64_t dim) {
-    return {w.take(prefix + "weight", {dim}), w.take(prefix + "bias", {dim}), dim};
+    return {w.view(prefix + "weight", {dim}), w.view(prefix + "bias", {dim}), dim};
 }
 
-void LayerNormWeights::apply(const kernels::KernelSet& k, float* x, int64_t rows, float eps) const {
-    std::vector<float> tmp(x, x + rows * dim);
-    k.layer_norm(tmp.data(), weight.data<float>(), bias.data<float>(), x, rows, dim, eps);
+void LayerNormWeights::apply(const ModelKernels& k, float* x, int64_t rows, float eps) const {
+    k.set->layer_norm(x, weight.data<float>(), bias.data<float>(), x, rows, dim, eps);
 }
 
-LinearWeights LinearWeights::load(const WeightReader& w, const std::string& prefix, int64_t out,
-                                  int64_t in, bool has_bias) {
-    LinearWeights l;
-    l.out = out;
-    l.in = in;
-    l.weight = w.take(prefix + "weight", {out, in});
-    if (has_bias) l.bias = w.take(prefix + "bias", {out});
-    return l;
+std::unique_ptr<kernels::Linear> load_linear(const WeightReader& w, const std::string& prefix, int64_t out, int64_t in,
+                                             const ModelKernels& k, bool has_bias) {
+    Tensor weight = w.view(prefix + "weight", {out, in});  // before the bias: its shape error comes first
+    return k.linear(weight, has_bias ? w.view(prefix + "bias", {out}) : Tensor());
 }
 
-Tensor LinearWeights::apply(const kernels::KernelSet& k, const float* x, int64_t rows) const {
-    Tensor y = Tensor::zeros(DType::F32, {rows, out});
-    k.linear(x, weight.data<float>(), bias.defined() ? bias.data<float>() : nullptr, y.data_mut<float>(),
-             rows, out, in);
+Tensor apply_linear(kernels::Linear& linear, const float* x, int64_t rows) {
+    Tensor y = Tensor::uninitialized(DType::F32, {rows, linear.out()});
+    linear.forward(x, y.data_mut<float>(), rows);
     return y;
+}
+
+double vit_layer_flops(const VitLayerShape& s, int64_t tokens) {
+    const double n = static_cast<double>(tokens), d = static_cast<double>(s.hidden);
+    const double projections = 2.0 * n * (4.0 * d * d + 2.0 * d * static_cast<double>(s.intermediate));
+    return projections + 4.0 * n * n * d;  // + q k^T and p v
 }
 
 }  // namespace vivid

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/kernels.h"
+#include "models/model_kernels.h"
 #include "models/tubelet_embedding.h"
 #include "models/vit_layer.h"
 #include "models/weight_reader.h"
@@ -18,21 +18,19 @@ struct LayerNormWeights {
     int64_t dim = 0;
     static LayerNormWeights load(const WeightReader& w, const std::string& prefix, int64_t dim);
     // In place over `rows` rows of `dim`.
-    void apply(const kernels::KernelSet& k, float* x, int64_t rows, float eps) const;
+    void apply(const ModelKernels& k, float* x, int64_t rows, float eps) const;
 };
 
-struct LinearWeights {
-    Tensor weight, bias;  // bias undefined for bias-free layers
-    int64_t out = 0, in = 0;
-    static LinearWeights load(const WeightReader& w, const std::string& prefix, int64_t out,
-                              int64_t in, bool has_bias = true);
-    // (rows, in) -> a new (rows, out) tensor.
-    Tensor apply(const kernels::KernelSet& k, const float* x, int64_t rows) const;
-};
+// prefix + "weight" (out, in) and, when has_bias, prefix + "bias" (out).
+std::unique_ptr<kernels::Linear> load_linear(const WeightReader& w, const std::string& prefix, int64_t out, int64_t in,
+                                             const ModelKernels& k, bool has_bias = true);
+// (rows, in) -> a new (rows, out) tensor.
+Tensor apply_linear(kernels::Linear& linear, const float* x, int64_t rows);
 
-std::unique_ptr<VideoModel> make_vivit_model(const VivitConfig& c, const WeightReader& w,
-                                             const kernels::KernelSet& k);
-std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const WeightReader& w,
-                                                const kernels::KernelSet& k);
+// Work of one transformer block on `tokens` tokens (1 multiply-add = 2 FLOP), as HF computes it.
+double vit_layer_flops(const VitLayerShape& shape, int64_t tokens);
+
+std::unique_ptr<VideoModel> make_vivit_model(const VivitConfig& c, const WeightReader& w, const ModelKernels& k);
+std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const WeightReader& w, const ModelKernels& k);
 
 }  // namespace vivid

@@ -2,6 +2,7 @@
 // VideoMAEForPreTraining. See FINDINGS.md: three LayerNorm eps values (layer_norm_eps for the
 // layers and videomae.layernorm, torch's default 1e-5 for fc_norm and decoder.norm), no CLS
 // token, fixed sinusoid position tables, q/v biases with a zero key bias.
+#include <algorithm>
 #include <cstring>
 
 #include "models/model_parts.h"
@@ -21,11 +22,11 @@ VitLayerShape layer_shape(int64_t hidden, int64_t heads, int64_t intermediate, c
 }
 
 std::vector<VitLayer> load_layers(const WeightReader& w, const std::string& prefix, int64_t count,
-                                  const VitLayerShape& shape, bool qkv_bias) {
+                                  const VitLayerShape& shape, bool qkv_bias, const ModelKernels& k) {
     std::vector<VitLayer> layers;
     for (int64_t i = 0; i < count; ++i)
         layers.push_back(VitLayer::load(w, prefix + std::to_string(i) + ".", shape,
-                                        qkv_bias ? QkvBias::QAndVOnly : QkvBias::None));
+                                        qkv_bias ? QkvBias::QAndVOnly : QkvBias::None, k));
     return layers;
 }
 
@@ -61,31 +62,32 @@ MaskSplit split_mask(const Tensor& mask, int64_t batch, int64_t patches) {
 
 class VideoMAEModel final : public VideoModel {
 public:
-    VideoMAEModel(const VideoMAEConfig& c, const WeightReader& w, const kernels::KernelSet& k, bool pretraining)
+    VideoMAEModel(const VideoMAEConfig& c, const WeightReader& w, const ModelKernels& k, bool pretraining)
         : config_(c), full_config_(c), k_(k), pretraining_(pretraining) {
         const std::string& source = w.source();
         const int64_t d = c.hidden_size;
         enc_shape_ = layer_shape(d, c.num_attention_heads, c.intermediate_size, c, source);
         TubeletGrid grid{c.num_frames, c.num_channels, c.image_size, c.image_size,
                          c.tubelet_size, c.patch_size, c.patch_size};
-        embed_ = TubeletEmbedding::load(w, "videomae.embeddings.patch_embeddings.", grid, d);
+        embed_ = TubeletEmbedding::load(w, "videomae.embeddings.patch_embeddings.", grid, d, k);
         patches_ = grid.tokens();
         pos_ = sinusoid_table(patches_, d);
-        encoder_ = load_layers(w, "videomae.encoder.layer.", c.num_hidden_layers, enc_shape_, c.qkv_bias);
+        encoder_ = load_layers(w, "videomae.encoder.layer.", c.num_hidden_layers, enc_shape_, c.qkv_bias, k);
         // HF VideoMAEModel: a final LayerNorm exists only without mean pooling.
         if (!c.use_mean_pooling) final_norm_ = LayerNormWeights::load(w, "videomae.layernorm.", d);
         if (pretraining_) {
             const int64_t dd = c.decoder_hidden_size;
             dec_shape_ = layer_shape(dd, c.decoder_num_attention_heads, c.decoder_intermediate_size, c, source);
-            encoder_to_decoder_ = LinearWeights::load(w, "encoder_to_decoder.", dd, d, false);
-            mask_token_ = w.take("mask_token", {1, 1, dd});
+            encoder_to_decoder_ = load_linear(w, "encoder_to_decoder.", dd, d, k, false);
+            mask_token_ = w.view("mask_token", {1, 1, dd});
             dec_pos_ = sinusoid_table(patches_, dd);
-            decoder_ = load_layers(w, "decoder.decoder_layers.", c.decoder_num_hidden_layers, dec_shape_, c.qkv_bias);
+            decoder_ = load_layers(w, "decoder.decoder_layers.", c.decoder_num_hidden_layers, dec_shape_, c.qkv_bias, k);
             decoder_norm_ = LayerNormWeights::load(w, "decoder.norm.", dd);
-            decoder_head_ = LinearWeights::load(w, "decoder.head.", c.num_channels * c.tubelet_size * c.patch_size * c.patch_size, dd);
+            decoder_head_ = load_linear(w, "decoder.head.", c.num_channels * c.tubelet_size * c.patch_size * c.patch_size,
+                                        dd, k);
         } else {
             if (c.use_mean_pooling) fc_norm_ = LayerNormWeights::load(w, "fc_norm.", d);
-            classifier_ = LinearWeights::load(w, "classifier.", c.common.num_labels(), d);
+            classifier_ = load_linear(w, "classifier.", c.common.num_labels(), d, k);
         }
     }
 
@@ -96,57 +98,80 @@ public:
     bool is_pretraining() const override { return pretraining_; }
     int64_t num_patches() const override { return patches_; }
 
+    double forward_flops(int64_t batch, int64_t num_masked) const override {
+        const double b = static_cast<double>(batch);
+        double flops = embed_.flops(batch);  // HF embeds every patch, masked or not
+        if (!pretraining_) {
+            for (std::size_t i = 0; i < encoder_.size(); ++i) flops += b * vit_layer_flops(enc_shape_, patches_);
+            return flops + 2.0 * b * static_cast<double>(enc_shape_.hidden * classifier_->out());
+        }
+        const int64_t nvis = patches_ - num_masked;
+        for (std::size_t i = 0; i < encoder_.size(); ++i) flops += b * vit_layer_flops(enc_shape_, nvis);
+        flops += 2.0 * b * static_cast<double>(nvis * enc_shape_.hidden * dec_shape_.hidden);
+        for (std::size_t i = 0; i < decoder_.size(); ++i) flops += b * vit_layer_flops(dec_shape_, patches_);
+        return flops + 2.0 * b * static_cast<double>(num_masked * dec_shape_.hidden * decoder_head_->out());
+    }
+
     ModelOutputs forward(const Tensor& pixel_values, const Tensor* mask) override {
         const int64_t batch = embed_.check_input(pixel_values);
-        const int64_t d = enc_shape_.hidden;
-        embedded_.resize(static_cast<std::size_t>(batch * patches_ * d));
-        embed_.forward(k_, pixel_values, embedded_.data(), scratch_);
-        for (int64_t b = 0; b < batch; ++b)
-            for (int64_t i = 0; i < patches_ * d; ++i) embedded_[b * patches_ * d + i] += pos_[i];
         if (pretraining_) {
             if (!mask) throw Error("bool_masked_pos", "a pre-training model needs a mask (bool_masked_pos)");
             return forward_pretraining(pixel_values, split_mask(*mask, batch, patches_), batch);
         }
-        return forward_classification(batch);
+        return forward_classification(pixel_values, batch);
     }
 
 private:
-    ModelOutputs forward_classification(int64_t batch) {
+    // hidden_ <- embeddings of `patches` (all when null) plus their fixed positions.
+    void embed(const Tensor& pixel_values, const std::vector<std::vector<int64_t>>* patches, int64_t batch) {
         const int64_t d = enc_shape_.hidden;
-        for (const VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, embedded_.data(), batch, patches_, ws_);
+        const int64_t count = patches ? static_cast<int64_t>((*patches)[0].size()) : patches_;
+        if (static_cast<int64_t>(hidden_.size()) < batch * count * d) hidden_.resize(static_cast<std::size_t>(batch * count * d));
+        for (int64_t b = 0; b < batch; ++b)
+            for (int64_t i = 0; i < count; ++i) {
+                const int64_t patch = patches ? (*patches)[b][i] : i;
+                std::memcpy(hidden_.data() + (b * count + i) * d, pos_.data() + patch * d, d * sizeof(float));
+            }
+        embed_.forward(pixel_values, patches, hidden_.data(), count, scratch_);
+    }
+
+    ModelOutputs forward_classification(const Tensor& pixel_values, int64_t batch) {
+        const int64_t d = enc_shape_.hidden;
+        embed(pixel_values, nullptr, batch);
+        for (VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, hidden_.data(), batch, patches_, ws_);
         Tensor pooled = Tensor::zeros(DType::F32, {batch, d});
         float* p = pooled.data_mut<float>();
         if (config_.use_mean_pooling) {
-            for (int64_t b = 0; b < batch; ++b)
-                for (int64_t j = 0; j < d; ++j) {
-                    double sum = 0;
-                    for (int64_t t = 0; t < patches_; ++t) sum += embedded_[(b * patches_ + t) * d + j];
-                    p[b * d + j] = static_cast<float>(sum / static_cast<double>(patches_));
+            std::vector<double> sum(static_cast<std::size_t>(d));
+            for (int64_t b = 0; b < batch; ++b) {
+                std::fill(sum.begin(), sum.end(), 0.0);
+                for (int64_t t = 0; t < patches_; ++t) {
+                    const float* row = hidden_.data() + (b * patches_ + t) * d;
+                    for (int64_t j = 0; j < d; ++j) sum[j] += row[j];
                 }
+                for (int64_t j = 0; j < d; ++j) p[b * d + j] = static_cast<float>(sum[j] / static_cast<double>(patches_));
+            }
             fc_norm_.apply(k_, p, batch, kTorchLayerNormEps);
         } else {
             // No CLS token: "token 0" is the first patch. LayerNorm is row-wise.
             for (int64_t b = 0; b < batch; ++b)
-                std::memcpy(p + b * d, embedded_.data() + b * patches_ * d, d * sizeof(float));
+                std::memcpy(p + b * d, hidden_.data() + b * patches_ * d, d * sizeof(float));
             final_norm_.apply(k_, p, batch, enc_shape_.layer_norm_eps);
         }
         ModelOutputs out;
-        out.logits = classifier_.apply(k_, p, batch);
+        out.logits = apply_linear(*classifier_, p, batch);
         return out;
     }
 
     ModelOutputs forward_pretraining(const Tensor& pixel_values, const MaskSplit& m, int64_t batch) {
-        const int64_t d = enc_shape_.hidden, dd = dec_shape_.hidden;
+        const int64_t dd = dec_shape_.hidden;
         const int64_t nvis = patches_ - m.num_masked;
-        // Encoder on the visible patches only, in ascending patch order.
-        std::vector<float> vis(static_cast<std::size_t>(batch * nvis * d));
-        for (int64_t b = 0; b < batch; ++b)
-            for (int64_t i = 0; i < nvis; ++i)
-                std::memcpy(vis.data() + (b * nvis + i) * d, embedded_.data() + (b * patches_ + m.visible[b][i]) * d,
-                            d * sizeof(float));
-        for (const VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, vis.data(), batch, nvis, ws_);
-        if (!config_.use_mean_pooling) final_norm_.apply(k_, vis.data(), batch * nvis, enc_shape_.layer_norm_eps);
-        Tensor vis_dec = encoder_to_decoder_.apply(k_, vis.data(), batch * nvis);
+        // HF embeds every patch and then keeps the visible ones; embedding only those is the
+        // same arithmetic row for row. The encoder sees them in ascending patch order.
+        embed(pixel_values, &m.visible, batch);
+        for (VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, hidden_.data(), batch, nvis, ws_);
+        if (!config_.use_mean_pooling) final_norm_.apply(k_, hidden_.data(), batch * nvis, enc_shape_.layer_norm_eps);
+        Tensor vis_dec = apply_linear(*encoder_to_decoder_, hidden_.data(), batch * nvis);
 
         // Decoder input: visible tokens first, then mask tokens, each with its own position.
         std::vector<float> x(static_cast<std::size_t>(batch * patches_ * dd));
@@ -160,7 +185,7 @@ private:
                 for (int64_t j = 0; j < dd; ++j)
                     x[(b * patches_ + nvis + i) * dd + j] = mt[j] + dec_pos_[m.masked[b][i] * dd + j];
         }
-        for (const VitLayer& layer : decoder_) layer.forward(k_, dec_shape_, x.data(), batch, patches_, ws_);
+        for (VitLayer& layer : decoder_) layer.forward(k_, dec_shape_, x.data(), batch, patches_, ws_);
         // Only the last num_masked tokens (the mask tokens) are normalised and projected.
         std::vector<float> tail(static_cast<std::size_t>(batch * m.num_masked * dd));
         for (int64_t b = 0; b < batch; ++b)
@@ -168,15 +193,15 @@ private:
                         m.num_masked * dd * sizeof(float));
         decoder_norm_.apply(k_, tail.data(), batch * m.num_masked, kTorchLayerNormEps);
         ModelOutputs out;
-        out.logits = decoder_head_.apply(k_, tail.data(), batch * m.num_masked)
-                         .reshape({batch, m.num_masked, decoder_head_.out});
+        out.logits = apply_linear(*decoder_head_, tail.data(), batch * m.num_masked)
+                         .reshape({batch, m.num_masked, decoder_head_->out()});
         out.loss = pretraining_loss(config_, pixel_values, m.masked, out.logits);
         return out;
     }
 
     VideoMAEConfig config_;
     ModelConfig full_config_;
-    const kernels::KernelSet& k_;
+    ModelKernels k_;
     bool pretraining_;
     VitLayerShape enc_shape_, dec_shape_;
     TubeletEmbedding embed_;
@@ -184,9 +209,9 @@ private:
     std::vector<float> pos_, dec_pos_;
     std::vector<VitLayer> encoder_, decoder_;
     LayerNormWeights final_norm_, fc_norm_, decoder_norm_;
-    LinearWeights classifier_, encoder_to_decoder_, decoder_head_;
+    std::unique_ptr<kernels::Linear> classifier_, encoder_to_decoder_, decoder_head_;
     Tensor mask_token_;
-    std::vector<float> embedded_, scratch_;
+    std::vector<float> hidden_, scratch_;
     VitWorkspace ws_;
 };
 
@@ -202,7 +227,7 @@ bool wants_pretraining(const VideoMAEConfig& c, const WeightReader& w) {
 }  // namespace
 
 std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const WeightReader& w,
-                                                const kernels::KernelSet& k) {
+                                                const ModelKernels& k) {
     return std::make_unique<VideoMAEModel>(c, w, k, wants_pretraining(c, w));
 }
 

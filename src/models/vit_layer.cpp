@@ -15,63 +15,76 @@ void VitWorkspace::reserve(int64_t rows, const VitLayerShape& s) {
     grow(mlp, rows * s.intermediate);
 }
 
-VitLayer VitLayer::load(const WeightReader& w, const std::string& prefix, const VitLayerShape& s,
-                        QkvBias bias) {
+VitLayer VitLayer::load(const WeightReader& w, const std::string& prefix, const VitLayerShape& s, QkvBias bias,
+                        const ModelKernels& kernels) {
+    using kernels::Epilogue;
     const int64_t d = s.hidden;
     VitLayer l;
     const std::string attn = prefix + "attention.attention.";
-    l.qkv_w = Tensor::zeros(DType::F32, {3 * d, d});
-    l.qkv_b = Tensor::zeros(DType::F32, {3 * d});
+    Tensor qkv_w = Tensor::uninitialized(DType::F32, {3 * d, d});
+    Tensor qkv_b = Tensor::zeros(DType::F32, {3 * d});
     const char* names[3] = {"query", "key", "value"};
     for (int i = 0; i < 3; ++i) {
-        Tensor part = w.take(attn + names[i] + ".weight", {d, d});
-        std::memcpy(l.qkv_w.data_mut<float>() + i * d * d, part.data<float>(), d * d * sizeof(float));
+        Tensor part = w.view(attn + names[i] + ".weight", {d, d});
+        std::memcpy(qkv_w.data_mut<float>() + i * d * d, part.data<float>(), d * d * sizeof(float));
         Tensor b;
-        if (bias == QkvBias::Separate) b = w.take(attn + names[i] + ".bias", {d});
+        if (bias == QkvBias::Separate) b = w.view(attn + names[i] + ".bias", {d});
         // VideoMAE: q_bias and v_bias parameters; the key bias is zeros.
-        if (bias == QkvBias::QAndVOnly && i != 1) b = w.take(attn + (i == 0 ? "q_bias" : "v_bias"), {d});
-        if (b.defined()) std::memcpy(l.qkv_b.data_mut<float>() + i * d, b.data<float>(), d * sizeof(float));
+        if (bias == QkvBias::QAndVOnly && i != 1) b = w.view(attn + (i == 0 ? "q_bias" : "v_bias"), {d});
+        if (b.defined()) std::memcpy(qkv_b.data_mut<float>() + i * d, b.data<float>(), d * sizeof(float));
     }
-    l.out_w = w.take(prefix + "attention.output.dense.weight", {d, d});
-    l.out_b = w.take(prefix + "attention.output.dense.bias", {d});
-    l.ln_before_w = w.take(prefix + "layernorm_before.weight", {d});
-    l.ln_before_b = w.take(prefix + "layernorm_before.bias", {d});
-    l.ln_after_w = w.take(prefix + "layernorm_after.weight", {d});
-    l.ln_after_b = w.take(prefix + "layernorm_after.bias", {d});
-    l.fc1_w = w.take(prefix + "intermediate.dense.weight", {s.intermediate, d});
-    l.fc1_b = w.take(prefix + "intermediate.dense.bias", {s.intermediate});
-    l.fc2_w = w.take(prefix + "output.dense.weight", {d, s.intermediate});
-    l.fc2_b = w.take(prefix + "output.dense.bias", {d});
+    l.qkv_ = kernels.linear(qkv_w, qkv_b);
+    // Weights before biases, one statement each: a wrong shape is reported for the weight.
+    Tensor out_w = w.view(prefix + "attention.output.dense.weight", {d, d});
+    l.out_ = kernels.linear(out_w, w.view(prefix + "attention.output.dense.bias", {d}), Epilogue::BiasResidual);
+    l.ln_before_w_ = w.view(prefix + "layernorm_before.weight", {d});
+    l.ln_before_b_ = w.view(prefix + "layernorm_before.bias", {d});
+    l.ln_after_w_ = w.view(prefix + "layernorm_after.weight", {d});
+    l.ln_after_b_ = w.view(prefix + "layernorm_after.bias", {d});
+    Tensor fc1_w = w.view(prefix + "intermediate.dense.weight", {s.intermediate, d});
+    l.fc1_ = kernels.linear(fc1_w, w.view(prefix + "intermediate.dense.bias", {s.intermediate}),
+                            Epilogue::BiasActivation, s.activation);
+    Tensor fc2_w = w.view(prefix + "output.dense.weight", {d, s.intermediate});
+    l.fc2_ = kernels.linear(fc2_w, w.view(prefix + "output.dense.bias", {d}), Epilogue::BiasResidual);
     return l;
 }
 
-static void add_in_place(float* x, const float* y, int64_t n) {
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+// ws.context <- attention output for the first `query_rows` tokens of each clip.
+void VitLayer::attention_rows(const ModelKernels& k, const VitLayerShape& s, const float* x, int64_t batch,
+                              int64_t tokens, int64_t query_rows, VitWorkspace& ws) {
+    const int64_t rows = batch * tokens, d = s.hidden;
+    k.set->layer_norm(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed.data(), rows, d,
+                      s.layer_norm_eps);
+    qkv_->forward(ws.normed.data(), ws.qkv.data(), rows);
+    const int64_t head_dim = d / s.heads;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    k.set->attention(ws.qkv.data(), ws.context.data(), batch, tokens, query_rows, s.heads, head_dim, scale);
 }
 
-void VitLayer::forward(const kernels::KernelSet& k, const VitLayerShape& s, float* x, int64_t batch,
-                       int64_t tokens, VitWorkspace& ws) const {
+// x (rows, hidden) += fc2(act(fc1(layernorm_after(x)))).
+void VitLayer::mlp_rows(const ModelKernels& k, const VitLayerShape& s, float* x, int64_t rows, VitWorkspace& ws) {
+    k.set->layer_norm(x, ln_after_w_.data<float>(), ln_after_b_.data<float>(), ws.normed.data(), rows, s.hidden,
+                      s.layer_norm_eps);
+    fc1_->forward(ws.normed.data(), ws.mlp.data(), rows);
+    fc2_->forward(ws.mlp.data(), x, rows);
+}
+
+void VitLayer::forward(const ModelKernels& k, const VitLayerShape& s, float* x, int64_t batch, int64_t tokens,
+                       VitWorkspace& ws) {
     const int64_t rows = batch * tokens;
-    const int64_t d = s.hidden;
     ws.reserve(rows, s);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(d / s.heads));
+    attention_rows(k, s, x, batch, tokens, tokens, ws);
+    out_->forward(ws.context.data(), x, rows);
+    mlp_rows(k, s, x, rows, ws);
+}
 
-    k.layer_norm(x, ln_before_w.data<float>(), ln_before_b.data<float>(), ws.normed.data(), rows, d,
-                 s.layer_norm_eps);
-    k.linear(ws.normed.data(), qkv_w.data<float>(), qkv_b.data<float>(), ws.qkv.data(), rows, 3 * d, d);
-    k.attention(ws.qkv.data(), ws.context.data(), batch, tokens, s.heads, d / s.heads, scale);
-    k.linear(ws.context.data(), out_w.data<float>(), out_b.data<float>(), ws.normed.data(), rows, d, d);
-    add_in_place(x, ws.normed.data(), rows * d);
-
-    k.layer_norm(x, ln_after_w.data<float>(), ln_after_b.data<float>(), ws.normed.data(), rows, d,
-                 s.layer_norm_eps);
-    k.linear(ws.normed.data(), fc1_w.data<float>(), fc1_b.data<float>(), ws.mlp.data(), rows,
-             s.intermediate, d);
-    k.activation(s.activation, ws.mlp.data(), rows * s.intermediate);
-    k.linear(ws.mlp.data(), fc2_w.data<float>(), fc2_b.data<float>(), ws.normed.data(), rows, d,
-             s.intermediate);
-    add_in_place(x, ws.normed.data(), rows * d);
+void VitLayer::forward_first_token(const ModelKernels& k, const VitLayerShape& s, const float* x, int64_t batch,
+                                   int64_t tokens, float* first, VitWorkspace& ws) {
+    ws.reserve(batch * tokens, s);
+    attention_rows(k, s, x, batch, tokens, 1, ws);
+    for (int64_t b = 0; b < batch; ++b) std::memcpy(first + b * s.hidden, x + b * tokens * s.hidden, s.hidden * sizeof(float));
+    out_->forward(ws.context.data(), first, batch);
+    mlp_rows(k, s, first, batch, ws);
 }
 
 }  // namespace vivid

@@ -1,12 +1,14 @@
 // The pre-norm transformer block shared by ViViT and VideoMAE (encoder and decoder):
 //   x = x + dense_out(attention(layernorm_before(x)))
 //   x = x + output(act(intermediate(layernorm_after(x))))
+// The residual adds and the activation run inside the linear layers' epilogues.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "kernels/kernels.h"
+#include "models/model_kernels.h"
 #include "models/weight_reader.h"
 #include "vivid/tensor.h"
 
@@ -29,17 +31,28 @@ struct VitWorkspace {
 
 enum class QkvBias { Separate, QAndVOnly, None };
 
-struct VitLayer {
-    Tensor ln_before_w, ln_before_b, qkv_w, qkv_b, out_w, out_b;
-    Tensor ln_after_w, ln_after_b, fc1_w, fc1_b, fc2_w, fc2_b;
-
+class VitLayer {
+public:
     // `prefix` like "vivit.encoder.layer.3."; q/k/v weights are fused into one (3D, D) matrix.
-    static VitLayer load(const WeightReader& weights, const std::string& prefix,
-                         const VitLayerShape& shape, QkvBias bias);
+    static VitLayer load(const WeightReader& weights, const std::string& prefix, const VitLayerShape& shape,
+                         QkvBias bias, const ModelKernels& kernels);
 
     // x: (batch*tokens, hidden) in place.
-    void forward(const kernels::KernelSet& k, const VitLayerShape& shape, float* x, int64_t batch,
-                 int64_t tokens, VitWorkspace& ws) const;
+    void forward(const ModelKernels& kernels, const VitLayerShape& shape, float* x, int64_t batch, int64_t tokens,
+                 VitWorkspace& ws);
+    // The same block computed for the first token of each clip only (all tokens are still
+    // keys and values): x is read, first (batch, hidden) receives the block's output rows.
+    // Exact for a head that reads only that token (ViViT's classifier reads CLS).
+    void forward_first_token(const ModelKernels& kernels, const VitLayerShape& shape, const float* x,
+                             int64_t batch, int64_t tokens, float* first, VitWorkspace& ws);
+
+private:
+    void attention_rows(const ModelKernels& kernels, const VitLayerShape& shape, const float* x, int64_t batch,
+                        int64_t tokens, int64_t query_rows, VitWorkspace& ws);
+    void mlp_rows(const ModelKernels& kernels, const VitLayerShape& shape, float* x, int64_t rows, VitWorkspace& ws);
+
+    Tensor ln_before_w_, ln_before_b_, ln_after_w_, ln_after_b_;
+    std::unique_ptr<kernels::Linear> qkv_, out_, fc1_, fc2_;
 };
 
 }  // namespace vivid

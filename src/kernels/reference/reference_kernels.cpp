@@ -4,20 +4,10 @@
 #include <vector>
 
 #include "kernels/kernels.h"
-#include "kernels/reference/scalar_activation.h"
+#include "kernels/linear.h"
 
 namespace vivid::kernels {
 namespace {
-
-void ref_linear(const float* x, const float* w, const float* bias, float* y, int64_t m, int64_t n,
-                int64_t k) {
-    for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-            double acc = bias ? bias[j] : 0.0;
-            for (int64_t p = 0; p < k; ++p) acc += static_cast<double>(x[i * k + p]) * w[j * k + p];
-            y[i * n + j] = static_cast<float>(acc);
-        }
-}
 
 void ref_layer_norm(const float* x, const float* gamma, const float* beta, float* y, int64_t rows,
                     int64_t dim, float eps) {
@@ -35,17 +25,13 @@ void ref_layer_norm(const float* x, const float* gamma, const float* beta, float
     }
 }
 
-void ref_activation(Activation act, float* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) x[i] = scalar_activation(act, x[i]);
-}
-
-void ref_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t heads,
-                   int64_t head_dim, float scale) {
+void ref_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
+                   int64_t heads, int64_t head_dim, float scale) {
     const int64_t d = heads * head_dim;
     std::vector<double> p(static_cast<std::size_t>(tokens));
     for (int64_t b = 0; b < batch; ++b)
         for (int64_t h = 0; h < heads; ++h)
-            for (int64_t i = 0; i < tokens; ++i) {
+            for (int64_t i = 0; i < query_rows; ++i) {
                 const float* q = qkv + (b * tokens + i) * 3 * d + h * head_dim;
                 double mx = -INFINITY;
                 for (int64_t j = 0; j < tokens; ++j) {
@@ -61,7 +47,7 @@ void ref_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, 
                     double acc = 0;
                     for (int64_t j = 0; j < tokens; ++j)
                         acc += p[j] * qkv[(b * tokens + j) * 3 * d + 2 * d + h * head_dim + c];
-                    out[(b * tokens + i) * d + h * head_dim + c] = static_cast<float>(acc / sum);
+                    out[(b * query_rows + i) * d + h * head_dim + c] = static_cast<float>(acc / sum);
                 }
             }
 }
@@ -69,7 +55,7 @@ void ref_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, 
 }  // namespace
 
 const KernelSet& reference_kernels() {
-    static const KernelSet set{"reference", ref_linear, ref_layer_norm, ref_activation, ref_attention};
+    static const KernelSet set{"reference", make_reference_linear, ref_layer_norm, ref_attention};
     return set;
 }
 

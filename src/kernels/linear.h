@@ -1,0 +1,52 @@
+// Linear layers prepared once at load: y = x W^T + b with the work that follows fused into the
+// same pass (an activation, or the residual add of a pre-norm block).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "kernels/kernels.h"
+#include "vivid/precision.h"
+#include "vivid/tensor.h"
+
+namespace vivid::kernels {
+
+using vivid::Precision;
+
+enum class Epilogue {
+    Bias,            // y = x W^T + b
+    BiasActivation,  // y = act(x W^T + b)
+    BiasResidual,    // y = y + (x W^T + b): y holds the residual stream on entry
+};
+
+struct LinearSpec {
+    Tensor weight;  // float32 (out, in), torch Linear layout; may be a read-only file view
+    Tensor bias;    // float32 (out), or undefined for none
+    Epilogue epilogue = Epilogue::Bias;
+    Activation activation = Activation::Gelu;  // for BiasActivation
+};
+
+class Linear {
+public:
+    virtual ~Linear() = default;
+    // x: (rows, in) row-major; y: (rows, out) row-major. Not thread-safe: one forward at a time.
+    virtual void forward(const float* x, float* y, int64_t rows) = 0;
+    int64_t in() const { return in_; }
+    int64_t out() const { return out_; }
+
+protected:
+    int64_t in_ = 0, out_ = 0;
+};
+
+// oneDNN matmul: weights reordered once into the layout the CPU's kernel wants (used in place
+// when that is the plain layout), bias and epilogue as post-ops. BF16 packs the weights to
+// bf16 and converts each input once; it throws vivid::Error on a CPU without bf16 hardware.
+std::unique_ptr<Linear> make_onednn_linear(LinearSpec spec, Precision precision);
+// Plain loops with double accumulation. BF16 rounds weights and inputs to bf16 (nearest even)
+// and accumulates exactly, which is what bf16 hardware computes, up to summation order.
+std::unique_ptr<Linear> make_reference_linear(LinearSpec spec, Precision precision);
+
+// float -> bf16 -> float, rounding to nearest even (NaN kept NaN).
+float round_to_bf16(float x);
+
+}  // namespace vivid::kernels

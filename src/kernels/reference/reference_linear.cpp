@@ -1,0 +1,62 @@
+// The reference linear layer: plain loops, double accumulation, epilogue applied after.
+#include <cstring>
+#include <vector>
+
+#include "kernels/linear.h"
+#include "kernels/reference/scalar_activation.h"
+
+namespace vivid::kernels {
+namespace {
+
+class ReferenceLinear final : public Linear {
+public:
+    ReferenceLinear(LinearSpec spec, Precision precision) : spec_(std::move(spec)), precision_(precision) {
+        out_ = spec_.weight.size(0);
+        in_ = spec_.weight.size(1);
+        weight_.assign(spec_.weight.data<float>(), spec_.weight.data<float>() + out_ * in_);
+        if (precision_ == Precision::BF16)
+            for (float& w : weight_) w = round_to_bf16(w);
+    }
+
+    void forward(const float* x, float* y, int64_t rows) override {
+        const float* bias = spec_.bias.defined() ? spec_.bias.data<float>() : nullptr;
+        std::vector<float> xr(static_cast<std::size_t>(in_));
+        for (int64_t i = 0; i < rows; ++i) {
+            std::memcpy(xr.data(), x + i * in_, sizeof(float) * in_);
+            if (precision_ == Precision::BF16)
+                for (float& v : xr) v = round_to_bf16(v);
+            for (int64_t j = 0; j < out_; ++j) {
+                double acc = bias ? bias[j] : 0.0;
+                const float* w = weight_.data() + j * in_;
+                for (int64_t p = 0; p < in_; ++p) acc += static_cast<double>(xr[p]) * w[p];
+                float v = static_cast<float>(acc);
+                float& dst = y[i * out_ + j];
+                if (spec_.epilogue == Epilogue::BiasActivation) v = scalar_activation(spec_.activation, v);
+                dst = spec_.epilogue == Epilogue::BiasResidual ? dst + v : v;
+            }
+        }
+    }
+
+private:
+    LinearSpec spec_;
+    Precision precision_;
+    std::vector<float> weight_;
+};
+
+}  // namespace
+
+std::unique_ptr<Linear> make_reference_linear(LinearSpec spec, Precision precision) {
+    return std::make_unique<ReferenceLinear>(std::move(spec), precision);
+}
+
+float round_to_bf16(float x) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) return x;  // NaN
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    bits &= 0xffff0000u;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+}  // namespace vivid::kernels

@@ -1,0 +1,33 @@
+// Hand-vectorised kernels that oneDNN 2.6 does not offer (fused attention) or offers only with
+// an extra pass (LayerNorm). One source, simd_kernels_impl.inc, is compiled once per instruction
+// set (AVX2+FMA, AVX-512); the best one this CPU runs is picked at run time, so a binary built
+// on any machine never executes an instruction the CPU lacks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vivid::kernels {
+
+struct SimdKernels {
+    const char* isa;  // "avx2" or "avx512"
+    // Row-wise LayerNorm (biased variance, eps inside the square root); x and y may alias.
+    void (*layer_norm)(const float* x, const float* gamma, const float* beta, float* y, int64_t rows,
+                       int64_t dim, float eps);
+    // Floats of workspace that attention() needs for this shape on `threads` threads.
+    int64_t (*attention_workspace_floats)(int64_t batch, int64_t tokens, int64_t query_rows, int64_t heads,
+                                          int64_t head_dim, int threads);
+    // softmax(q k^T * scale) v for packed rows qkv[(b*tokens + t), 3*heads*head_dim] = [q | k | v].
+    // Only the first `query_rows` tokens of each clip are queried (all keys are used); out is
+    // (batch*query_rows, heads*head_dim). The tokens x tokens score matrix is never formed.
+    void (*attention)(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
+                      int64_t heads, int64_t head_dim, float scale, float* workspace, int threads);
+};
+
+// The widest kernels this CPU supports (AVX-512 when it has AVX512F/BW/DQ/VL, else AVX2).
+const SimdKernels& simd_kernels();
+// Every kernel set this CPU can run, widest first (tests check each one).
+std::vector<const SimdKernels*> runnable_simd_kernels();
+
+}  // namespace vivid::kernels
