@@ -45,6 +45,9 @@ std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorM
                                         std::vector<std::string>* unused_weights = nullptr,
                                         Precision precision = Precision::F32);
 
+// The vector kernels this CPU runs and its bf16 hardware, e.g. "avx512 (cpu: avx512 avx512_bf16)".
+std::string kernels_in_use();
+
 // Loads an HF model folder: config.json plus model.safetensors, a sharded
 // model.safetensors.index.json, or pytorch_model.bin.
 std::unique_ptr<VideoModel> load_model(const std::string& dir,

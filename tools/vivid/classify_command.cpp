@@ -20,6 +20,7 @@ struct ClassifyOptions {
     int64_t top_k = 5;
     bool json = false;
     VideoInputOptions video;
+    std::string precision = "fp32";
     int threads = 0;
 };
 
@@ -53,7 +54,7 @@ nlohmann::json to_json(const std::vector<Prediction>& predictions) {
 
 void classify(const ClassifyOptions& o) {
     apply_threads(o.threads);
-    auto model = load_model(o.model_dir);
+    auto model = load_model(o.model_dir, KernelChoice::Optimized, parse_precision(o.precision, o.model_dir));
     if (model->is_pretraining())
         throw Error(o.model_dir, model->architecture() + " reconstructs masked patches; it has no labels to classify");
     const auto& labels = common_config(model->config()).id2label;
@@ -81,6 +82,8 @@ void add_classify_command(CLI::App& app) {
     cmd->add_flag("--json", o->json, "print JSON like the HF pipeline (JSON Lines for several videos)");
     add_video_input_options(*cmd, o->video);
     add_clip_options(*cmd, o->video);
+    cmd->add_option("--precision", o->precision, "linear layers in fp32 (default) or bf16 (needs AVX512-BF16 or AMX)")
+        ->check(CLI::IsMember({"fp32", "bf16"}));
     add_threads_option(*cmd, o->threads);
     cmd->callback([o]() { classify(*o); });
 }

@@ -17,5 +17,7 @@ void add_registered_commands(CLI::App& app);
 // Applies --threads (0 = leave the default) to every thread pool vivid uses.
 void add_threads_option(CLI::App& cmd, int& threads);
 void apply_threads(int threads);
+// The thread count the forward and decoding use now.
+int worker_threads();
 
 }  // namespace vivid::cli

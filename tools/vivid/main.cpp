@@ -31,6 +31,8 @@ void apply_threads(int threads) {
     if (threads > 0) omp_set_num_threads(threads);
 }
 
+int worker_threads() { return omp_get_max_threads(); }
+
 }  // namespace vivid::cli
 
 int main(int argc, char** argv) {

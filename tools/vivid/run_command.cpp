@@ -19,6 +19,7 @@ struct RunOptions {
     std::string mask_file;
     std::string output;
     std::string kernels = "optimized";
+    std::string precision = "fp32";
     double mask_ratio = -1;  // < 0: no generated mask
     uint64_t seed = 0;
     VideoInputOptions video;
@@ -32,7 +33,8 @@ struct RunOptions {
 
 void run(const RunOptions& o) {
     apply_threads(o.threads);
-    auto model = load_model(o.model_dir, o.kernels == "reference" ? KernelChoice::Reference : KernelChoice::Optimized);
+    auto model = load_model(o.model_dir, o.kernels == "reference" ? KernelChoice::Reference : KernelChoice::Optimized,
+                            parse_precision(o.precision, o.model_dir));
     Tensor pixel_values;
     std::string pv_source;
     if (!o.pixel_values_file.empty()) {
@@ -85,6 +87,8 @@ void add_run_command(CLI::App& app) {
     cmd->add_option("--save-outputs", opts->output, "output .safetensors (pixel_values, logits, loss)")->required();
     cmd->add_option("--kernels", opts->kernels, "kernel set: optimized (default) or reference")
         ->check(CLI::IsMember({"optimized", "reference"}));
+    cmd->add_option("--precision", opts->precision, "linear layers in fp32 (default) or bf16 (needs AVX512-BF16 or AMX)")
+        ->check(CLI::IsMember({"fp32", "bf16"}));
     add_video_input_options(*cmd, opts->video);
     add_threads_option(*cmd, opts->threads);
     cmd->callback([opts, pv, video]() {

@@ -1,6 +1,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/simd/simd_kernels.h"
 #include "vivid/error.h"
+#include "vivid/model.h"
 
 namespace vivid::kernels {
 namespace avx2 { const SimdKernels& kernels(); }
@@ -24,3 +25,11 @@ const SimdKernels& simd_kernels() {
 }
 
 }  // namespace vivid::kernels
+
+namespace vivid {
+
+std::string kernels_in_use() {
+    return std::string(kernels::simd_kernels().isa) + " (cpu: " + kernels::cpu_features_summary() + ")";
+}
+
+}  // namespace vivid
