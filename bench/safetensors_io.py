@@ -4,6 +4,7 @@ Layout: 8-byte little-endian header length, JSON header {name: {dtype, shape, da
 then the raw little-endian tensor bytes.
 """
 import json
+import os
 import struct
 
 import numpy as np
@@ -13,9 +14,14 @@ _DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int3
 _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 
-def load(path):
+def load(path, writable=False):
+    """{name: array}. The arrays are views of one buffer, read-only unless writable."""
     with open(path, "rb") as f:
-        data = f.read()
+        if writable:
+            data = bytearray(os.fstat(f.fileno()).st_size)
+            f.readinto(data)
+        else:
+            data = f.read()
     (n,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8:8 + n])
     base = 8 + n
@@ -24,25 +30,24 @@ def load(path):
         if name == "__metadata__":
             continue
         begin, end = info["data_offsets"]
-        arr = np.frombuffer(data[base + begin:base + end], dtype=_DTYPES[info["dtype"]])
+        dtype = np.dtype(_DTYPES[info["dtype"]])
+        arr = np.frombuffer(data, dtype=dtype, count=(end - begin) // dtype.itemsize, offset=base + begin)
         out[name] = arr.reshape(info["shape"])
     return out
 
 
 def save(path, tensors):
-    header, blobs, offset = {}, [], 0
+    header, offset = {}, 0
     for name in sorted(tensors):
-        arr = np.ascontiguousarray(tensors[name])
-        raw = arr.tobytes()
+        arr = tensors[name]
         header[name] = {"dtype": _NAMES[arr.dtype], "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
+                        "data_offsets": [offset, offset + arr.nbytes]}
+        offset += arr.nbytes
     header["__metadata__"] = {"format": "pt"}
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
-        for raw in blobs:
-            f.write(raw)
+        for name in sorted(tensors):  # one tensor at a time: no second copy of the whole file
+            f.write(np.ascontiguousarray(tensors[name]).tobytes())

@@ -29,8 +29,9 @@ struct LinearSpec {
 class Linear {
 public:
     virtual ~Linear() = default;
-    // x: (rows, in) row-major; y: (rows, out) row-major. Not thread-safe: one forward at a time.
-    virtual void forward(const float* x, float* y, int64_t rows) = 0;
+    // x: (rows, in) row-major; y: (rows, out), rows `ldy` floats apart (0: out), so several
+    // layers can write side by side into one buffer. Not thread-safe: one forward at a time.
+    virtual void forward(const float* x, float* y, int64_t rows, int64_t ldy = 0) = 0;
     int64_t in() const { return in_; }
     int64_t out() const { return out_; }
 

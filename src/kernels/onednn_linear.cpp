@@ -6,6 +6,7 @@
 #include <dnnl.hpp>
 
 #include <map>
+#include <vector>
 #include <unordered_map>
 #include <string>
 
@@ -27,6 +28,13 @@ dnnl::engine& cpu_engine() {
 dnnl::stream& thread_stream() {
     static thread_local dnnl::stream stream(cpu_engine());
     return stream;
+}
+
+// Grows only: the largest scratch any layer asked for, reused by all.
+void* shared_scratch(std::size_t bytes) {
+    static thread_local std::vector<std::byte> buffer;
+    if (buffer.size() < bytes) buffer.resize(bytes);
+    return buffer.data();
 }
 
 dnnl::algorithm eltwise_for(Activation act, float& alpha) {
@@ -63,6 +71,9 @@ public:
             ops.append_sum(1.0f);
         }
         attr_.set_post_ops(ops);
+        // Scratch memory comes from one buffer shared by every layer (they run one at a time).
+        // Debian's oneDNN otherwise keeps a scratchpad per primitive: ~200 MB for ViViT-B.
+        attr_.set_scratchpad_mode(dnnl::scratchpad_mode::user);
         if (spec.bias.defined()) {
             bias_ = spec.bias;
             bias_mem_ = dnnl::memory({{1, out_}, dt::f32, tag::ab}, cpu_engine(), const_cast<float*>(bias_.data<float>()));
@@ -90,14 +101,15 @@ public:
         }
     }
 
-    void forward(const float* x, float* y, int64_t rows) override {
+    void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
         if (rows <= 0) return;
-        Shape& s = shape_for(rows);
+        Shape& s = shape_for(rows, ldy == 0 ? out_ : ldy);
         dnnl::memory src(s.src_f32, cpu_engine(), const_cast<float*>(x));
         dnnl::memory dst(s.dst, cpu_engine(), y);
         dnnl::stream& stream = thread_stream();
         std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_WEIGHTS, weights_mem_}, {DNNL_ARG_DST, dst}};
         if (bias_.defined()) args[DNNL_ARG_BIAS] = bias_mem_;
+        if (s.scratch_bytes > 0) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(s.scratch_desc, cpu_engine(), shared_scratch(s.scratch_bytes));
         if (precision_ == Precision::BF16) {
             s.convert.execute(stream, src, s.src_bf16);
             args[DNNL_ARG_SRC] = s.src_bf16;
@@ -114,13 +126,15 @@ private:
         dnnl::matmul matmul;
         dnnl::reorder convert;     // bf16 only: f32 input -> bf16
         dnnl::memory src_bf16;     // bf16 only
+        dnnl::memory::desc scratch_desc;
+        std::size_t scratch_bytes = 0;
     };
 
     dt weight_type() const { return precision_ == Precision::BF16 ? dt::bf16 : dt::f32; }
 
-    dnnl::matmul::primitive_desc make_pd(int64_t rows, const dnnl::memory::desc& weights) const {
+    dnnl::matmul::primitive_desc make_pd(int64_t rows, const dnnl::memory::desc& weights, int64_t ldy = 0) const {
         const dnnl::memory::desc src({rows, in_}, weight_type(), tag::ab);
-        const dnnl::memory::desc dst({rows, out_}, dt::f32, tag::ab);
+        const dnnl::memory::desc dst({rows, out_}, dt::f32, dnnl::memory::dims{ldy == 0 ? out_ : ldy, 1});
         try {
             if (bias_.defined())
                 return {dnnl::matmul::desc(src, weights, bias_mem_.get_desc(), dst), attr_, cpu_engine()};
@@ -132,20 +146,22 @@ private:
         }
     }
 
-    // Primitives are made once per row count (creation costs milliseconds) and kept.
-    Shape& shape_for(int64_t rows) {
-        auto it = shapes_.find(rows);
+    // Primitives are made once per row count and output stride (creation costs milliseconds).
+    Shape& shape_for(int64_t rows, int64_t ldy) {
+        auto it = shapes_.find({rows, ldy});
         if (it != shapes_.end()) return it->second;
         Shape s;
-        const auto pd = make_pd(rows, weights_desc_);
+        const auto pd = make_pd(rows, weights_desc_, ldy);
         s.src_f32 = dnnl::memory::desc({rows, in_}, dt::f32, tag::ab);
         s.dst = pd.dst_desc();
         s.matmul = dnnl::matmul(pd);
+        s.scratch_desc = pd.scratchpad_desc();
+        s.scratch_bytes = s.scratch_desc.get_size();
         if (precision_ == Precision::BF16) {
             s.src_bf16 = dnnl::memory(pd.src_desc(), cpu_engine());
             s.convert = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), s.src_f32, cpu_engine(), pd.src_desc()));
         }
-        return shapes_.emplace(rows, std::move(s)).first->second;
+        return shapes_.emplace(std::make_pair(rows, ldy), std::move(s)).first->second;
     }
 
     Precision precision_;
@@ -153,7 +169,7 @@ private:
     Tensor bias_, kept_weight_;
     dnnl::memory bias_mem_, weights_mem_;
     dnnl::memory::desc weights_desc_;
-    std::map<int64_t, Shape> shapes_;
+    std::map<std::pair<int64_t, int64_t>, Shape> shapes_;
 };
 
 }  // namespace

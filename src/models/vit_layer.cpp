@@ -21,19 +21,16 @@ VitLayer VitLayer::load(const WeightReader& w, const std::string& prefix, const 
     const int64_t d = s.hidden;
     VitLayer l;
     const std::string attn = prefix + "attention.attention.";
-    Tensor qkv_w = Tensor::uninitialized(DType::F32, {3 * d, d});
-    Tensor qkv_b = Tensor::zeros(DType::F32, {3 * d});
+    std::unique_ptr<kernels::Linear>* parts[3] = {&l.q_, &l.k_, &l.v_};
     const char* names[3] = {"query", "key", "value"};
     for (int i = 0; i < 3; ++i) {
-        Tensor part = w.view(attn + names[i] + ".weight", {d, d});
-        std::memcpy(qkv_w.data_mut<float>() + i * d * d, part.data<float>(), d * d * sizeof(float));
+        Tensor weight = w.view(attn + names[i] + ".weight", {d, d});
         Tensor b;
         if (bias == QkvBias::Separate) b = w.view(attn + names[i] + ".bias", {d});
-        // VideoMAE: q_bias and v_bias parameters; the key bias is zeros.
+        // VideoMAE: q_bias and v_bias parameters; the key has no bias (HF adds zeros).
         if (bias == QkvBias::QAndVOnly && i != 1) b = w.view(attn + (i == 0 ? "q_bias" : "v_bias"), {d});
-        if (b.defined()) std::memcpy(qkv_b.data_mut<float>() + i * d, b.data<float>(), d * sizeof(float));
+        *parts[i] = kernels.linear(weight, b);
     }
-    l.qkv_ = kernels.linear(qkv_w, qkv_b);
     // Weights before biases, one statement each: a wrong shape is reported for the weight.
     Tensor out_w = w.view(prefix + "attention.output.dense.weight", {d, d});
     l.out_ = kernels.linear(out_w, w.view(prefix + "attention.output.dense.bias", {d}), Epilogue::BiasResidual);
@@ -55,7 +52,9 @@ void VitLayer::attention_rows(const ModelKernels& k, const VitLayerShape& s, con
     const int64_t rows = batch * tokens, d = s.hidden;
     k.set->layer_norm(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed.data(), rows, d,
                       s.layer_norm_eps);
-    qkv_->forward(ws.normed.data(), ws.qkv.data(), rows);
+    q_->forward(ws.normed.data(), ws.qkv.data(), rows, 3 * d);
+    k_->forward(ws.normed.data(), ws.qkv.data() + d, rows, 3 * d);
+    v_->forward(ws.normed.data(), ws.qkv.data() + 2 * d, rows, 3 * d);
     const int64_t head_dim = d / s.heads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     k.set->attention(ws.qkv.data(), ws.context.data(), batch, tokens, query_rows, s.heads, head_dim, scale);

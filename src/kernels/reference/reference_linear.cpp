@@ -18,7 +18,8 @@ public:
             for (float& w : weight_) w = round_to_bf16(w);
     }
 
-    void forward(const float* x, float* y, int64_t rows) override {
+    void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
+        if (ldy == 0) ldy = out_;
         const float* bias = spec_.bias.defined() ? spec_.bias.data<float>() : nullptr;
         std::vector<float> xr(static_cast<std::size_t>(in_));
         for (int64_t i = 0; i < rows; ++i) {
@@ -30,7 +31,7 @@ public:
                 const float* w = weight_.data() + j * in_;
                 for (int64_t p = 0; p < in_; ++p) acc += static_cast<double>(xr[p]) * w[p];
                 float v = static_cast<float>(acc);
-                float& dst = y[i * out_ + j];
+                float& dst = y[i * ldy + j];
                 if (spec_.epilogue == Epilogue::BiasActivation) v = scalar_activation(spec_.activation, v);
                 dst = spec_.epilogue == Epilogue::BiasResidual ? dst + v : v;
             }
