@@ -123,8 +123,8 @@ void bench(const BenchOptions& o) {
     if (o.json) {
         std::printf("%s\n", j.dump().c_str());
     } else {
-        std::printf("%s: %s, batch %lld, %d threads, %s: median %.3f s, min %.3f s over %d reps; %.1f GFLOP per "
-                    "forward, %.1f GFLOP/s; peak RSS %.0f MB\n",
+        std::printf("%s: %s, batch %lld, %d threads, %s: median %.4g s, min %.4g s over %d reps; %.4g GFLOP per "
+                    "forward, %.4g GFLOP/s; peak RSS %.0f MB\n",
                     o.model_dir.c_str(), model->architecture().c_str(), static_cast<long long>(batch), worker_threads(),
                     precision_name(precision), median, j["seconds_min"].get<double>(), o.reps, gflop,
                     j["gflop_per_second_median"].get<double>(), peak_rss_mb());
