@@ -8,8 +8,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config clang \
   libgtest-dev libgmock-dev \
-  nlohmann-json3-dev libcli11-dev libfmt-dev \
+  nlohmann-json3-dev libcli11-dev \
   libdnnl-dev ocl-icd-opencl-dev \
-  libzip-dev zipcmp zipmerge ziptool libmsgpack-cxx-dev \
+  libzip-dev zipcmp zipmerge ziptool \
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
   ffmpeg >/dev/null
