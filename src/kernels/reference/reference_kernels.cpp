@@ -28,10 +28,12 @@ void ref_layer_norm(const float* x, const float* gamma, const float* beta, float
 void ref_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
                    int64_t heads, int64_t head_dim, float scale) {
     const int64_t d = heads * head_dim;
-    std::vector<double> p(static_cast<std::size_t>(tokens));
+    // Query rows are independent: spread over threads only so that full-size models finish.
+#pragma omp parallel for collapse(3) schedule(static)
     for (int64_t b = 0; b < batch; ++b)
         for (int64_t h = 0; h < heads; ++h)
             for (int64_t i = 0; i < query_rows; ++i) {
+                std::vector<double> p(static_cast<std::size_t>(tokens));
                 const float* q = qkv + (b * tokens + i) * 3 * d + h * head_dim;
                 double mx = -INFINITY;
                 for (int64_t j = 0; j < tokens; ++j) {

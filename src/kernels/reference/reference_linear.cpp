@@ -21,8 +21,10 @@ public:
     void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
         if (ldy == 0) ldy = out_;
         const float* bias = spec_.bias.defined() ? spec_.bias.data<float>() : nullptr;
-        std::vector<float> xr(static_cast<std::size_t>(in_));
+        // Rows are independent: spread over threads only so that full-size models finish.
+#pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < rows; ++i) {
+            std::vector<float> xr(static_cast<std::size_t>(in_));
             std::memcpy(xr.data(), x + i * in_, sizeof(float) * in_);
             if (precision_ == Precision::BF16)
                 for (float& v : xr) v = round_to_bf16(v);
