@@ -6,9 +6,9 @@
 #include <dnnl.hpp>
 
 #include <map>
-#include <vector>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "kernels/cpu_features.h"
 #include "kernels/linear.h"
@@ -103,7 +103,7 @@ public:
 
     void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
         if (rows <= 0) return;
-        Shape& s = shape_for(rows, ldy == 0 ? out_ : ldy);
+        RowsPrimitive& s = primitive_for(rows, ldy == 0 ? out_ : ldy);
         dnnl::memory src(s.src_f32, cpu_engine(), const_cast<float*>(x));
         dnnl::memory dst(s.dst, cpu_engine(), y);
         dnnl::stream& stream = thread_stream();
@@ -121,7 +121,8 @@ public:
     }
 
 private:
-    struct Shape {
+    // The primitive for one row count and output stride, and what executing it needs.
+    struct RowsPrimitive {
         dnnl::memory::desc src_f32, dst;
         dnnl::matmul matmul;
         dnnl::reorder convert;     // bf16 only: f32 input -> bf16
@@ -147,10 +148,10 @@ private:
     }
 
     // Primitives are made once per row count and output stride (creation costs milliseconds).
-    Shape& shape_for(int64_t rows, int64_t ldy) {
-        auto it = shapes_.find({rows, ldy});
-        if (it != shapes_.end()) return it->second;
-        Shape s;
+    RowsPrimitive& primitive_for(int64_t rows, int64_t ldy) {
+        auto it = primitives_.find({rows, ldy});
+        if (it != primitives_.end()) return it->second;
+        RowsPrimitive s;
         const auto pd = make_pd(rows, weights_desc_, ldy);
         s.src_f32 = dnnl::memory::desc({rows, in_}, dt::f32, tag::ab);
         s.dst = pd.dst_desc();
@@ -161,7 +162,7 @@ private:
             s.src_bf16 = dnnl::memory(pd.src_desc(), cpu_engine());
             s.convert = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), s.src_f32, cpu_engine(), pd.src_desc()));
         }
-        return shapes_.emplace(std::make_pair(rows, ldy), std::move(s)).first->second;
+        return primitives_.emplace(std::make_pair(rows, ldy), std::move(s)).first->second;
     }
 
     Precision precision_;
@@ -169,7 +170,7 @@ private:
     Tensor bias_, kept_weight_;
     dnnl::memory bias_mem_, weights_mem_;
     dnnl::memory::desc weights_desc_;
-    std::map<std::pair<int64_t, int64_t>, Shape> shapes_;
+    std::map<std::pair<int64_t, int64_t>, RowsPrimitive> primitives_;
 };
 
 }  // namespace

@@ -102,13 +102,13 @@ public:
         const double b = static_cast<double>(batch);
         double flops = embed_.flops(batch);  // HF embeds every patch, masked or not
         if (!pretraining_) {
-            for (std::size_t i = 0; i < encoder_.size(); ++i) flops += b * vit_layer_flops(enc_shape_, patches_);
+            flops += static_cast<double>(encoder_.size()) * b * vit_layer_flops(enc_shape_, patches_);
             return flops + 2.0 * b * static_cast<double>(enc_shape_.hidden * classifier_->out());
         }
         const int64_t nvis = patches_ - num_masked;
-        for (std::size_t i = 0; i < encoder_.size(); ++i) flops += b * vit_layer_flops(enc_shape_, nvis);
+        flops += static_cast<double>(encoder_.size()) * b * vit_layer_flops(enc_shape_, nvis);
         flops += 2.0 * b * static_cast<double>(nvis * enc_shape_.hidden * dec_shape_.hidden);
-        for (std::size_t i = 0; i < decoder_.size(); ++i) flops += b * vit_layer_flops(dec_shape_, patches_);
+        flops += static_cast<double>(decoder_.size()) * b * vit_layer_flops(dec_shape_, patches_);
         return flops + 2.0 * b * static_cast<double>(num_masked * dec_shape_.hidden * decoder_head_->out());
     }
 

@@ -32,9 +32,8 @@ public:
     int64_t num_patches() const override { return tokens_ - 1; }
 
     double forward_flops(int64_t batch, int64_t) const override {
-        double flops = embed_.flops(batch);
-        for (std::size_t i = 0; i < layers_.size(); ++i) flops += static_cast<double>(batch) * vit_layer_flops(shape_, tokens_);
-        return flops + 2.0 * static_cast<double>(batch * shape_.hidden * classifier_->out());
+        const double layers = static_cast<double>(layers_.size()) * static_cast<double>(batch) * vit_layer_flops(shape_, tokens_);
+        return embed_.flops(batch) + layers + 2.0 * static_cast<double>(batch * shape_.hidden * classifier_->out());
     }
 
     ModelOutputs forward(const Tensor& pixel_values, const Tensor*) override {

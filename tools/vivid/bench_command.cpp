@@ -15,7 +15,6 @@
 #include "command.h"
 #include "model_inputs.h"
 #include "vivid/error.h"
-#include "vivid/masking.h"
 #include "vivid/model.h"
 #include "vivid/safetensors.h"
 
@@ -57,20 +56,6 @@ Tensor random_pixel_values(const VideoModel& model, int64_t batch) {
     return pv;
 }
 
-Tensor default_mask(const VideoModel& model, int64_t batch, double ratio) {
-    const auto& mae = std::get<VideoMAEConfig>(model.config());
-    const int64_t per_slice = (mae.image_size / mae.patch_size) * (mae.image_size / mae.patch_size);
-    return tube_mask(batch, model.num_patches() / per_slice, per_slice, ratio, 0);
-}
-
-int64_t masked_count(const Tensor& mask) {
-    if (!mask.defined()) return 0;
-    const Tensor m = mask.is_contiguous() ? mask : mask.contiguous_copy();
-    int64_t n = 0;
-    for (int64_t i = 0; i < m.size(1); ++i) n += m.data<uint8_t>()[i] != 0;
-    return n;
-}
-
 void bench(const BenchOptions& o) {
     apply_threads(o.threads);
     const Precision precision = parse_precision(o.precision, o.model_dir);
@@ -83,7 +68,7 @@ void bench(const BenchOptions& o) {
         if (model->is_pretraining()) mask = read_named_tensor(o.input, "bool_masked_pos");
     } else {
         pixel_values = random_pixel_values(*model, o.batch);
-        if (model->is_pretraining()) mask = default_mask(*model, o.batch, o.mask_ratio);
+        if (model->is_pretraining()) mask = model_tube_mask(*model, o.batch, o.mask_ratio, 0);
     }
     const int64_t batch = pixel_values.dim() > 0 ? pixel_values.size(0) : 0;
     ModelOutputs out;
@@ -104,7 +89,8 @@ void bench(const BenchOptions& o) {
     const double median = sorted.empty() ? 0.0
                           : sorted.size() % 2 ? sorted[sorted.size() / 2]
                                               : 0.5 * (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]);
-    const double gflop = model->forward_flops(batch, masked_count(mask)) / 1e9;
+    const int64_t masked = masked_per_clip(mask);
+    const double gflop = model->forward_flops(batch, masked) / 1e9;
     nlohmann::json j;
     j["model"] = o.model_dir;
     j["architecture"] = model->architecture();
@@ -119,7 +105,7 @@ void bench(const BenchOptions& o) {
     j["gflop"] = gflop;
     j["gflop_per_second_median"] = median > 0 ? gflop / median : 0.0;
     j["peak_rss_mb"] = peak_rss_mb();
-    if (model->is_pretraining()) j["num_masked"] = masked_count(mask);
+    if (model->is_pretraining()) j["num_masked"] = masked;
     if (o.json) {
         std::printf("%s\n", j.dump().c_str());
     } else {

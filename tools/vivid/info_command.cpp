@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "vivid/masking.h"
+#include "model_inputs.h"
 #include "vivid/model.h"
 #include "vivid/preprocess.h"
 
@@ -26,16 +26,6 @@ int64_t parameter_count(const std::string& dir) {
     std::string source;
     int64_t n = 0;
     for (const auto& [name, tensor] : load_model_weights(dir, source)) n += tensor.numel();
-    return n;
-}
-
-// Patches masked per clip by a tube mask of kPretrainingMaskRatio.
-int64_t tube_masked_count(const VideoModel& model) {
-    const auto& c = std::get<VideoMAEConfig>(model.config());
-    const int64_t per_slice = (c.image_size / c.patch_size) * (c.image_size / c.patch_size);
-    const Tensor mask = tube_mask(1, model.num_patches() / per_slice, per_slice, kPretrainingMaskRatio, 0);
-    int64_t n = 0;
-    for (int64_t i = 0; i < mask.numel(); ++i) n += mask.data<uint8_t>()[i] != 0;
     return n;
 }
 
@@ -64,7 +54,8 @@ nlohmann::json describe(const std::string& dir) {
     j["model"] = dir;
     j["architecture"] = model->architecture();
     j["parameters"] = parameter_count(dir);
-    const int64_t masked = model->is_pretraining() ? tube_masked_count(*model) : 0;
+    const int64_t masked =
+        model->is_pretraining() ? masked_per_clip(model_tube_mask(*model, 1, kPretrainingMaskRatio, 0)) : 0;
     j["gflop_per_clip"] = model->forward_flops(1, masked) / 1e9;
     if (model->is_pretraining()) j["gflop_mask"] = "tube, ratio 0.9: " + std::to_string(masked) + " masked patches";
     j["input"] = {{"frames", config_num_frames(c)},

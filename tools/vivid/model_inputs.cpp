@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "vivid/error.h"
+#include "vivid/masking.h"
 #include "vivid/preprocess.h"
 #include "vivid/safetensors.h"
 #include "vivid/video_reader.h"
@@ -15,6 +16,20 @@ Tensor read_named_tensor(const std::string& file, const std::string& name) {
     auto it = tensors.find(name);
     if (it == tensors.end()) throw Error(file, "has no tensor named '" + name + "'");
     return it->second;
+}
+
+Tensor model_tube_mask(const VideoModel& model, int64_t batch, double ratio, uint64_t seed) {
+    const auto& mae = std::get<VideoMAEConfig>(model.config());
+    const int64_t per_slice = (mae.image_size / mae.patch_size) * (mae.image_size / mae.patch_size);
+    return tube_mask(batch, model.num_patches() / per_slice, per_slice, ratio, seed);
+}
+
+int64_t masked_per_clip(const Tensor& mask) {
+    if (!mask.defined()) return 0;
+    const Tensor m = mask.is_contiguous() ? mask : mask.contiguous_copy();
+    int64_t n = 0;
+    for (int64_t i = 0; i < m.size(1); ++i) n += m.data<uint8_t>()[i] != 0;
+    return n;
 }
 
 void add_video_input_options(CLI::App& cmd, VideoInputOptions& options, bool with_preprocessor_option) {

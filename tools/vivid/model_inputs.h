@@ -25,6 +25,12 @@ void add_video_input_options(CLI::App& cmd, VideoInputOptions& options, bool wit
 // --sampling and --clips, for the commands that can use several clips.
 void add_clip_options(CLI::App& cmd, VideoInputOptions& options);
 
+// A VideoMAE tube mask (bool_masked_pos, (batch, num_patches)) for a pre-training model:
+// the same `ratio` of each temporal slot's spatial patches hidden in every slot.
+Tensor model_tube_mask(const VideoModel& model, int64_t batch, double ratio, uint64_t seed);
+// Patches a bool_masked_pos row hides (clip 0; every clip hides as many); 0 for no mask.
+int64_t masked_per_clip(const Tensor& mask);
+
 // Decodes and samples `video` (num_frames from the model config), preprocesses it with the
 // folder's processor config, and returns float32 (K, T, C, H, W) for K clips (default 1).
 // A clip with fewer than num_frames frames is an error naming the video.

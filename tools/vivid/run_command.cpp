@@ -5,7 +5,6 @@
 #include "command.h"
 #include "model_inputs.h"
 #include "vivid/error.h"
-#include "vivid/masking.h"
 #include "vivid/model.h"
 #include "vivid/safetensors.h"
 
@@ -49,11 +48,7 @@ void run(const RunOptions& o) {
                     "a mask was given but " + model->architecture() + " takes none");
     Tensor mask;
     if (!o.mask_file.empty()) mask = read_named_tensor(o.mask_file, "bool_masked_pos");
-    if (o.mask_ratio >= 0) {
-        const auto& mae = std::get<VideoMAEConfig>(model->config());
-        const int64_t per_slice = (mae.image_size / mae.patch_size) * (mae.image_size / mae.patch_size);
-        mask = tube_mask(pixel_values.size(0), model->num_patches() / per_slice, per_slice, o.mask_ratio, o.seed);
-    }
+    if (o.mask_ratio >= 0) mask = model_tube_mask(*model, pixel_values.size(0), o.mask_ratio, o.seed);
 
     ModelOutputs out;
     try {

@@ -16,6 +16,7 @@ public:
         weight_.assign(spec_.weight.data<float>(), spec_.weight.data<float>() + out_ * in_);
         if (precision_ == Precision::BF16)
             for (float& w : weight_) w = round_to_bf16(w);
+        spec_.weight = Tensor();  // weight_ holds the values: do not keep the source too
     }
 
     void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
