@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/grow_buffer.h"
 #include "kernels/cpu_features.h"
 #include "kernels/linear.h"
 #include "vivid/error.h"
@@ -33,7 +34,7 @@ dnnl::stream& thread_stream() {
 // Grows only: the largest scratch any layer asked for, reused by all.
 void* shared_scratch(std::size_t bytes) {
     static thread_local std::vector<std::byte> buffer;
-    if (buffer.size() < bytes) buffer.resize(bytes);
+    grow_to(buffer, static_cast<int64_t>(bytes));
     return buffer.data();
 }
 

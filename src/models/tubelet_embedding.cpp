@@ -1,5 +1,6 @@
 #include "models/tubelet_embedding.h"
 
+#include "core/grow_buffer.h"
 #include "vivid/error.h"
 
 namespace vivid {
@@ -38,8 +39,7 @@ void TubeletEmbedding::forward(const Tensor& pixel_values, const std::vector<std
     const int64_t nh = g.height / g.ph, nw = g.width / g.pw;
     const int64_t count = patches ? static_cast<int64_t>((*patches)[0].size()) : g.tokens();
     const int64_t len = g.patch_len();
-    if (static_cast<int64_t>(scratch.size()) < batch * count * len)
-        scratch.resize(static_cast<std::size_t>(batch * count * len));
+    grow_to(scratch, batch * count * len);
     // im2col: one row per tubelet, columns in the Conv3d weight's (C, t, ph, pw) order.
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t b = 0; b < batch; ++b)

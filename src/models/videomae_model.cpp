@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/grow_buffer.h"
 #include "models/model_parts.h"
 #include "models/pretraining_loss.h"
 #include "models/sinusoid_table.h"
@@ -126,7 +127,7 @@ private:
     void embed(const Tensor& pixel_values, const std::vector<std::vector<int64_t>>* patches, int64_t batch) {
         const int64_t d = enc_shape_.hidden;
         const int64_t count = patches ? static_cast<int64_t>((*patches)[0].size()) : patches_;
-        if (static_cast<int64_t>(hidden_.size()) < batch * count * d) hidden_.resize(static_cast<std::size_t>(batch * count * d));
+        grow_to(hidden_, batch * count * d);
         for (int64_t b = 0; b < batch; ++b)
             for (int64_t i = 0; i < count; ++i) {
                 const int64_t patch = patches ? (*patches)[b][i] : i;

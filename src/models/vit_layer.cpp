@@ -3,16 +3,15 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/grow_buffer.h"
+
 namespace vivid {
 
 void VitWorkspace::reserve(int64_t rows, const VitLayerShape& s) {
-    auto grow = [](std::vector<float>& v, int64_t n) {
-        if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<std::size_t>(n));
-    };
-    grow(normed, rows * s.hidden);
-    grow(qkv, rows * 3 * s.hidden);
-    grow(context, rows * s.hidden);
-    grow(mlp, rows * s.intermediate);
+    grow_to(normed, rows * s.hidden);
+    grow_to(qkv, rows * 3 * s.hidden);
+    grow_to(context, rows * s.hidden);
+    grow_to(mlp, rows * s.intermediate);
 }
 
 VitLayer VitLayer::load(const WeightReader& w, const std::string& prefix, const VitLayerShape& s, QkvBias bias,

@@ -22,8 +22,7 @@ struct VitLayerShape {
     kernels::Activation activation = kernels::Activation::Gelu;
 };
 
-// Activation buffers reused across layers and calls; large fresh allocations page-fault
-// badly, so they only grow.
+// Activation buffers reused across layers and calls (they only grow: core/grow_buffer.h).
 struct VitWorkspace {
     std::vector<float> normed, qkv, context, mlp;
     void reserve(int64_t rows, const VitLayerShape& shape);

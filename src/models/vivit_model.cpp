@@ -2,6 +2,7 @@
 // position embeddings, pre-norm encoder, final LayerNorm, classifier on the CLS token.
 #include <cstring>
 
+#include "core/grow_buffer.h"
 #include "models/model_parts.h"
 
 namespace vivid {
@@ -39,8 +40,7 @@ public:
     ModelOutputs forward(const Tensor& pixel_values, const Tensor*) override {
         const int64_t batch = embed_.check_input(pixel_values);
         const int64_t d = shape_.hidden;
-        if (static_cast<int64_t>(hidden_.size()) < batch * tokens_ * d)
-            hidden_.resize(static_cast<std::size_t>(batch * tokens_ * d));
+        grow_to(hidden_, batch * tokens_ * d);
         // Row 0 of each clip: CLS + its position; the patch rows get their positions here and
         // the patch embeddings added by the embedding's epilogue.
         const float* pos = pos_.data<float>();

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/grow_buffer.h"
 #include "kernels/kernels.h"
 #include "kernels/linear.h"
 #include "kernels/simd/simd_kernels.h"
@@ -20,10 +21,8 @@ void opt_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, 
                    int64_t head_dim, float scale) {
     const SimdKernels& simd = simd_kernels();
     const int threads = omp_get_max_threads();
-    // Grows only and is kept: a fresh buffer per layer would page-fault every time.
     static thread_local std::vector<float> workspace;
-    const int64_t floats = simd.attention_workspace_floats(batch, tokens, query_rows, heads, head_dim, threads);
-    if (static_cast<int64_t>(workspace.size()) < floats) workspace.resize(static_cast<std::size_t>(floats));
+    grow_to(workspace, simd.attention_workspace_floats(batch, tokens, query_rows, heads, head_dim, threads));
     simd.attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
 }
 
