@@ -12,9 +12,9 @@
 
 #include "bench_timing.h"
 #include "video/ffmpeg_decoder.h"
-#include "vivid/error.h"
-#include "vivid/preprocess.h"
-#include "vivid/video_reader.h"
+#include "vivid/vivid.h"
+#include "video/preprocess.h"
+#include "video/video_reader.h"
 
 using vivid::bench::median;
 using vivid::bench::now_seconds;

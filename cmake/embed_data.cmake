@@ -100,4 +100,4 @@ add_custom_command(
   DEPENDS ${VIVID_EMBEDDED_DATA_FILES} "${CMAKE_CURRENT_LIST_FILE}"
   COMMENT "Embedding src/convert/data into the vivid library"
   VERBATIM)
-target_sources(vivid PRIVATE "${VIVID_EMBEDDED_DATA_CPP}")
+target_sources(vivid_objects PRIVATE "${VIVID_EMBEDDED_DATA_CPP}")

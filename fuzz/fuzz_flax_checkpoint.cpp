@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "formats/msgpack_flax.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto storage = vivid::allocate_storage(size);

@@ -2,8 +2,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "vivid/error.h"
-#include "vivid/npy.h"
+#include "vivid/vivid.h"
+#include "formats/npy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto storage = vivid::allocate_storage(size);

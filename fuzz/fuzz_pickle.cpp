@@ -6,7 +6,7 @@
 
 #include "formats/pickle_machine.h"
 #include "formats/pickle_torch_globals.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     vivid::TorchPickleGlobals globals;

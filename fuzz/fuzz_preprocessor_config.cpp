@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "vivid/error.h"
-#include "vivid/preprocess.h"
+#include "vivid/vivid.h"
+#include "video/preprocess.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <string>
 
-#include "vivid/error.h"
-#include "vivid/safetensors.h"
+#include "vivid/vivid.h"
+#include "formats/safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     char path[] = "/tmp/vivid_fuzz_safetensors_XXXXXX";

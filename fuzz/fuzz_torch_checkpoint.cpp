@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "vivid/error.h"
-#include "vivid/torch_checkpoint.h"
+#include "vivid/vivid.h"
+#include "formats/torch_checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     char path[] = "/tmp/vivid_fuzz_torch_XXXXXX";

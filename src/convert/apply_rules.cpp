@@ -2,7 +2,7 @@
 
 #include "convert/conversion_rules.h"
 #include "convert/tensor_transforms.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace {

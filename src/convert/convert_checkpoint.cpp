@@ -3,14 +3,16 @@
 
 #include "convert/conversion_rules.h"
 #include "convert/presets.h"
-#include "vivid/atomic_output.h"
-#include "vivid/convert.h"
-#include "vivid/error.h"
-#include "vivid/flax_checkpoint.h"
-#include "vivid/mapped_file.h"
-#include "vivid/preprocess.h"
-#include "vivid/safetensors.h"
-#include "vivid/torch_checkpoint.h"
+#include "core/atomic_output.h"
+#include "convert/convert.h"
+#include "vivid/vivid.h"
+#include "formats/flax_checkpoint.h"
+#include "core/mapped_file.h"
+#include "video/preprocess.h"
+#include "formats/safetensors.h"
+#include "formats/torch_checkpoint.h"
+#include "models/model.h"
+#include "models/model_folder.h"
 
 namespace vivid {
 namespace {
@@ -46,13 +48,13 @@ json default_preprocessor(CheckpointFormat from) {
     return p;
 }
 
-std::string choose_config_text(const ConvertRequest& r, const Preset* preset) {
-    if (!r.config_path.empty()) return read_text(r.config_path);
+std::string choose_config_text(const ConvertOptions& r, const Preset* preset) {
+    if (!r.config.empty()) return read_text(r.config);
     if (preset) return preset->config.dump();
-    throw Error(r.checkpoint, "the architecture is not in the checkpoint: give --model-name PRESET or --config FILE");
+    throw Error(r.checkpoint, "the architecture is not in the checkpoint: name a preset or an HF config.json");
 }
 
-TensorMap read_source(const ConvertRequest& r) {
+TensorMap read_source(const ConvertOptions& r) {
     if (r.from == CheckpointFormat::VivitFlax) return read_flax_params(r.checkpoint).tensors;
     return read_torch_state_dict(r.checkpoint).tensors;
 }
@@ -67,30 +69,33 @@ std::string decide_architecture(const ModelConfig& config, const TensorMap& weig
 
 }  // namespace
 
-CheckpointFormat parse_checkpoint_format(const std::string& name) {
-    if (name == "vivit-flax") return CheckpointFormat::VivitFlax;
-    if (name == "videomae-pth") return CheckpointFormat::VideoMAEPth;
-    throw Error("--from", "unknown checkpoint format '" + name + "' (vivit-flax or videomae-pth)");
+const char* checkpoint_format_name(CheckpointFormat format) {
+    return format == CheckpointFormat::VivitFlax ? "vivit-flax" : "videomae-pth";
 }
 
-ConvertedModel convert_checkpoint(const ConvertRequest& r) { return convert_state(r, read_source(r)); }
+CheckpointFormat parse_checkpoint_format(const std::string& name, const std::string& source) {
+    for (CheckpointFormat f : {CheckpointFormat::VivitFlax, CheckpointFormat::VideoMAEPth})
+        if (name == checkpoint_format_name(f)) return f;
+    throw Error(source, "unknown checkpoint format '" + name + "' (vivit-flax or videomae-pth)");
+}
 
-ConvertedModel convert_state(const ConvertRequest& r, const TensorMap& source) {
-    const Preset* preset = r.model_name.empty() ? nullptr : &require_preset(r.model_name);
+ConvertedModel convert_checkpoint(const ConvertOptions& r) { return convert_state(r, read_source(r)); }
+
+ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
+    const Preset* preset = r.preset.empty() ? nullptr : &require_preset(r.preset);
+    const std::string format = checkpoint_format_name(r.from);
     ConvertedModel out;
     if (preset) {
-        const std::string wanted = r.from == CheckpointFormat::VivitFlax ? "vivit-flax" : "videomae-pth";
-        if (preset->source_format != wanted)
-            throw Error("--model-name", "preset '" + preset->name + "' converts " + preset->source_format +
-                                            " checkpoints, not " + wanted);
-        if (r.config_path.empty()) out.warnings = preset->warnings;
+        if (preset->source_format != format)
+            throw Error("preset " + preset->name, "converts " + preset->source_format + " checkpoints, not " + format);
+        if (r.config.empty()) out.warnings = preset->warnings;
     }
-    const std::string config_source = r.config_path.empty() ? "preset " + r.model_name : r.config_path;
+    const std::string config_source = r.config.empty() ? "preset " + r.preset : r.config;
     out.config = parse_model_config(choose_config_text(r, preset), config_source);
     const bool config_is_vivit = std::holds_alternative<VivitConfig>(out.config);
     if (config_is_vivit != (r.from == CheckpointFormat::VivitFlax))
-        throw Error(config_source, "model_type '" + model_type(out.config) + "' does not match --from " +
-                                       (r.from == CheckpointFormat::VivitFlax ? "vivit-flax" : "videomae-pth"));
+        throw Error(config_source, "model_type '" + model_type(out.config) + "' does not match the checkpoint format " +
+                                       format);
 
     const RuleTable& table = r.from == CheckpointFormat::VivitFlax ? vivit_rule_table() : videomae_rule_table();
     ConvertedTensors converted = apply_rules(table, source, r.checkpoint);
@@ -99,10 +104,11 @@ ConvertedModel convert_state(const ConvertRequest& r, const TensorMap& source) {
 
     out.architecture = decide_architecture(out.config, out.weights);
     std::visit([&](auto& c) { c.common.architectures = {out.architecture}; }, out.config);
-    // As HF's strict load_state_dict: every weight present with its shape, none left over.
+    // As HF's strict load_state_dict: every weight present with its shape, none left over. The
+    // model's structure is built without kernels, so no weight is copied.
     std::vector<std::string> unused;
     try {
-        build_model(out.config, out.weights, r.checkpoint, KernelChoice::Optimized, &unused);
+        build_model(out.config, out.weights, r.checkpoint, KernelChoice::ShapeCheck, &unused);
     } catch (const Error& e) {
         throw Error(r.checkpoint, "does not fit " + out.architecture + " of " + config_source + ": " + e.problem());
     }
@@ -113,9 +119,9 @@ ConvertedModel convert_state(const ConvertRequest& r, const TensorMap& source) {
         if (t.dtype() != DType::F32) t = t.to_float32();  // HF models are saved in float32
 
     out.config_json = model_config_to_json(out.config);
-    if (!r.preprocessor_config_path.empty()) {
-        out.preprocessor_json = read_text(r.preprocessor_config_path);
-        load_preprocessor_config(r.preprocessor_config_path);  // validate before writing
+    if (!r.preprocessor_config.empty()) {
+        out.preprocessor_json = read_text(r.preprocessor_config);
+        load_preprocessor_config(r.preprocessor_config);  // validate before writing
     } else {
         const json p = preset ? preset->preprocessor_config : default_preprocessor(r.from);
         out.preprocessor_json = p.dump(2) + "\n";
@@ -123,11 +129,11 @@ ConvertedModel convert_state(const ConvertRequest& r, const TensorMap& source) {
     return out;
 }
 
-void save_hf_folder(const ConvertedModel& model, const std::string& dir, bool force) {
-    build_directory_atomically(dir, force, [&](const fs::path& tmp) {
-        write_safetensors((tmp / "model.safetensors").string(), model.weights);
-        write_file_atomically(tmp / "config.json", model.config_json);
-        write_file_atomically(tmp / "preprocessor_config.json", model.preprocessor_json);
+void save_hf_folder(const ConvertedModel& model, const std::string& dir, bool replace) {
+    build_directory_atomically(dir, replace, [&](const fs::path& tmp) {
+        write_safetensors((tmp / kWeightsFile).string(), model.weights);
+        write_file_atomically(tmp / kConfigFile, model.config_json);
+        write_file_atomically(tmp / kPreprocessorConfigFile, model.preprocessor_json);
     });
 }
 

@@ -1,7 +1,7 @@
 #include "convert/label_names.h"
 
 #include "convert/embedded_data.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 #include <set>
 

@@ -1,7 +1,7 @@
 #include "convert/presets.h"
 
 #include "convert/embedded_data.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 #include <set>
 
@@ -129,7 +129,7 @@ const Preset& require_preset(std::string_view name) {
     if (const Preset* preset = find_preset(name)) return *preset;
     std::string known;
     for (const std::string& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-    throw Error("--model-name", "unknown preset '" + std::string(name) + "' (known: " + known + ")");
+    throw Error("preset '" + std::string(name) + "'", "is unknown (known: " + known + ")");
 }
 
 std::vector<std::string> preset_names() {

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "convert/label_names.h"
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 #include <nlohmann/json.hpp>
 

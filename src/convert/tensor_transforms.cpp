@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

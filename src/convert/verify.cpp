@@ -1,10 +1,10 @@
-#include "vivid/verify.h"
+#include "convert/verify.h"
 
 #include <cmath>
 #include <cstdio>
 #include <regex>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 

@@ -1,4 +1,4 @@
-#include "vivid/atomic_output.h"
+#include "core/atomic_output.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <random>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace fs = std::filesystem;
@@ -68,14 +68,14 @@ void write_file_atomically(const fs::path& path, const std::string& text) {
     write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
 }
 
-void build_directory_atomically(const fs::path& dir, bool force,
+void build_directory_atomically(const fs::path& dir, bool replace,
                                 const std::function<void(const fs::path&)>& fill) {
     std::error_code ec;
     const bool exists = fs::exists(dir, ec);
     if (exists) {
         if (!fs::is_directory(dir, ec)) throw Error(dir.string(), "exists and is not a directory");
-        if (!fs::is_empty(dir, ec) && !force)
-            throw Error(dir.string(), "exists and is not empty (use --force to replace it)");
+        if (!fs::is_empty(dir, ec) && !replace)
+            throw Error(dir.string(), "exists and is not empty (replacing it was not asked for)");
     }
     fs::path parent = dir.parent_path();
     if (parent.empty()) parent = ".";

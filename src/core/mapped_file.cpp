@@ -1,4 +1,4 @@
-#include "vivid/mapped_file.h"
+#include "core/mapped_file.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace {

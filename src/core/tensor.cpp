@@ -1,4 +1,4 @@
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 #include <sys/mman.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 

@@ -1,7 +1,7 @@
-#include "vivid/flax_checkpoint.h"
+#include "formats/flax_checkpoint.h"
 
 #include "formats/msgpack_flax.h"
-#include "vivid/mapped_file.h"
+#include "core/mapped_file.h"
 
 namespace vivid {
 

@@ -1,11 +1,11 @@
-#include "vivid/model_config.h"
+#include "formats/model_config.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "vivid/error.h"
-#include "vivid/mapped_file.h"
+#include "vivid/vivid.h"
+#include "core/mapped_file.h"
 
 namespace vivid {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "formats/msgpack_reader.h"
-#include "vivid/flax_checkpoint.h"
+#include "formats/flax_checkpoint.h"
 
 namespace vivid {
 

@@ -2,15 +2,15 @@
 // form ({'descr': ..., 'fortran_order': ..., 'shape': (...), }), and no Debian C++ library
 // reads .npy, so this small hand-written parser accepts exactly that grammar, checking every
 // byte and size before the data is used.
-#include "vivid/npy.h"
+#include "formats/npy.h"
 
 #include <cstring>
 #include <limits>
 #include <string_view>
 
-#include "vivid/atomic_output.h"
-#include "vivid/error.h"
-#include "vivid/mapped_file.h"
+#include "core/atomic_output.h"
+#include "vivid/vivid.h"
+#include "core/mapped_file.h"
 
 namespace vivid {
 namespace {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace {

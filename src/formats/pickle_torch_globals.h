@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "formats/pickle_machine.h"
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

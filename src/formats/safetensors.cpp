@@ -1,4 +1,4 @@
-#include "vivid/safetensors.h"
+#include "formats/safetensors.h"
 
 #include <algorithm>
 #include <cstring>
@@ -8,9 +8,9 @@
 #include <set>
 #include <vector>
 
-#include "vivid/atomic_output.h"
-#include "vivid/error.h"
-#include "vivid/mapped_file.h"
+#include "core/atomic_output.h"
+#include "vivid/vivid.h"
+#include "core/mapped_file.h"
 
 namespace vivid {
 namespace {

@@ -1,4 +1,4 @@
-#include "vivid/torch_checkpoint.h"
+#include "formats/torch_checkpoint.h"
 
 #include <cstring>
 #include <map>
@@ -8,8 +8,8 @@
 #include "formats/pickle_machine.h"
 #include "formats/pickle_torch_globals.h"
 #include "formats/torch_zip_archive.h"
-#include "vivid/error.h"
-#include "vivid/mapped_file.h"
+#include "vivid/vivid.h"
+#include "core/mapped_file.h"
 
 namespace vivid {
 namespace {

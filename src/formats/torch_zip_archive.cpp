@@ -6,7 +6,7 @@
 #include <cstring>
 #include <utility>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 struct zip;
 

@@ -1,7 +1,7 @@
 #include <cmath>
 
 #include "kernels/kernels.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid::kernels {
 

@@ -39,5 +39,7 @@ struct KernelSet {
 
 const KernelSet& reference_kernels();
 const KernelSet& optimized_kernels();
+// Builds a model's structure without preparing any kernel (see shape_check_kernels.cpp).
+const KernelSet& shape_check_kernels();
 
 }  // namespace vivid::kernels

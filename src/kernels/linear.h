@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "kernels/kernels.h"
-#include "vivid/precision.h"
-#include "vivid/tensor.h"
+#include "vivid/vivid.h"
+#include "core/tensor.h"
 
 namespace vivid::kernels {
 

@@ -13,7 +13,7 @@
 #include "core/grow_buffer.h"
 #include "kernels/cpu_features.h"
 #include "kernels/linear.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid::kernels {
 namespace {

@@ -1,6 +1,5 @@
-#include "vivid/precision.h"
+#include "vivid/vivid.h"
 
-#include "vivid/error.h"
 
 namespace vivid {
 

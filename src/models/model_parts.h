@@ -9,7 +9,7 @@
 #include "models/tubelet_embedding.h"
 #include "models/vit_layer.h"
 #include "models/weight_reader.h"
-#include "vivid/model.h"
+#include "models/model.h"
 
 namespace vivid {
 

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "vivid/model_config.h"
-#include "vivid/tensor.h"
+#include "formats/model_config.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

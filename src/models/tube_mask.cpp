@@ -2,13 +2,13 @@
 #include <random>
 #include <vector>
 
-#include "vivid/error.h"
-#include "vivid/masking.h"
+#include "vivid/vivid.h"
+#include "models/masking.h"
 
 namespace vivid {
 
 Tensor tube_mask(int64_t batch, int64_t time_slices, int64_t patches_per_slice, double ratio, uint64_t seed) {
-    if (!(ratio >= 0.0 && ratio < 1.0)) throw Error("--mask-ratio", "must be at least 0 and below 1");
+    if (!(ratio >= 0.0 && ratio < 1.0)) throw Error("mask ratio " + std::to_string(ratio), "must be at least 0 and below 1");
     const auto masked = static_cast<int64_t>(ratio * static_cast<double>(patches_per_slice));
     Tensor mask = Tensor::zeros(DType::U8, {batch, time_slices * patches_per_slice});
     std::mt19937_64 rng(seed);

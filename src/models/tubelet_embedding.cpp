@@ -1,7 +1,7 @@
 #include "models/tubelet_embedding.h"
 
 #include "core/grow_buffer.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 

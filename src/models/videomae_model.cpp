@@ -9,7 +9,7 @@
 #include "models/model_parts.h"
 #include "models/pretraining_loss.h"
 #include "models/sinusoid_table.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "models/model_kernels.h"
 #include "models/weight_reader.h"
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

@@ -1,5 +1,4 @@
 // read_clips: decode (or take .npy rows), pick the sampled frames, build (T,H,W,3) clips.
-#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -9,9 +8,9 @@
 #include <set>
 
 #include "video/ffmpeg_decoder.h"
-#include "vivid/error.h"
-#include "vivid/npy.h"
-#include "vivid/video_reader.h"
+#include "vivid/vivid.h"
+#include "formats/npy.h"
+#include "video/video_reader.h"
 
 namespace vivid {
 namespace {
@@ -51,10 +50,10 @@ std::string frame_size_change(int w0, int h0, int w, int h, int64_t index) {
 // the wanted frames, converted to RGB. Empty when skipping non-reference frames broke PyAV's
 // numbering (see frame_index_plan.h).
 std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const std::set<int64_t>& wanted, bool skip,
-                                                bool to_end) {
+                                                bool to_end, int threads) {
     DecodedFrames out;
     if (wanted.empty() && !to_end) return out;
-    video::FfmpegDecoder decoder(path, {omp_get_max_threads(), wanted, skip});
+    video::FfmpegDecoder decoder(path, {threads, wanted, skip});
     const int64_t last = wanted.empty() ? -1 : *wanted.rbegin();
     int64_t filled = 0, frame_bytes = 0;
     while (decoder.next_frame()) {
@@ -77,9 +76,9 @@ std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const s
     return out;
 }
 
-DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted, bool to_end = false) {
-    if (auto fast = decode_wanted_once(path, wanted, true, to_end)) return std::move(*fast);
-    return std::move(*decode_wanted_once(path, wanted, false, to_end));
+DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted, int threads, bool to_end = false) {
+    if (auto fast = decode_wanted_once(path, wanted, true, to_end, threads)) return std::move(*fast);
+    return std::move(*decode_wanted_once(path, wanted, false, to_end, threads));
 }
 
 // Uniform and multi-clip sampling need the frame count first. Rather than a whole decode to
@@ -153,23 +152,23 @@ bool needs_frame_count(const SamplingOptions& o) {
 
 }  // namespace
 
-int64_t count_frames(const std::string& path) {
+int64_t count_frames(const std::string& path, int threads) {
     if (is_npy_file(path)) return read_npy_frames(path).size(0);
-    video::FfmpegDecoder decoder(path, {omp_get_max_threads(), {}, false});
+    video::FfmpegDecoder decoder(path, {threads, {}, false});
     int64_t n = 0;
     while (decoder.next_frame()) ++n;
     return n;
 }
 
-Tensor decode_all_frames(const std::string& path) {
+Tensor decode_all_frames(const std::string& path, int threads) {
     if (is_npy_file(path)) return read_npy_frames(path);
     std::vector<int64_t> every;
     {
-        const int64_t n = count_frames(path);
+        const int64_t n = count_frames(path, threads);
         for (int64_t i = 0; i < n; ++i) every.push_back(i);
     }
     if (every.empty()) throw Error(path, "the video has no frames");
-    return clip_from_video(path, every, decode_wanted(path, {every.begin(), every.end()})).frames;
+    return clip_from_video(path, every, decode_wanted(path, {every.begin(), every.end()}, threads)).frames;
 }
 
 std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptions& options) {
@@ -183,20 +182,20 @@ std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptio
     }
     if (!needs_frame_count(options)) {
         const WantedFrames w = wanted_frames(options, 0);
-        const DecodedFrames decoded = decode_wanted(path, w.all);
+        const DecodedFrames decoded = decode_wanted(path, w.all, options.decoder_threads);
         for (const auto& c : w.per_clip) clips.push_back(clip_from_video(path, c, decoded));
         return clips;
     }
     int64_t total = video::FfmpegDecoder(path, {1, {}, false}).count_remaining_packets();
-    if (total == 0) total = count_frames(path);  // no packets counted: let the decoder say
+    if (total == 0) total = count_frames(path, options.decoder_threads);  // no packets counted: let the decoder say
     if (total == 0) throw Error(path, "the video has no frames");
     WantedFrames w = wanted_frames(options, total);
-    DecodedFrames decoded = decode_wanted(path, w.all, true);
+    DecodedFrames decoded = decode_wanted(path, w.all, options.decoder_threads, true);
     if (decoded.total != total) {
         total = decoded.total;
         if (total == 0) throw Error(path, "the video has no frames");
         w = wanted_frames(options, total);
-        decoded = decode_wanted(path, w.all);
+        decoded = decode_wanted(path, w.all, options.decoder_threads);
     }
     for (const auto& c : w.per_clip) clips.push_back(clip_from_video(path, c, decoded));
     return clips;

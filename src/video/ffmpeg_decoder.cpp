@@ -31,7 +31,7 @@ extern "C" {
 #include <cstring>
 
 #include "video/droppable_frames.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid::video {
 namespace {

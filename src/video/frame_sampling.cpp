@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "vivid/error.h"
-#include "vivid/video_reader.h"
+#include "vivid/vivid.h"
+#include "video/video_reader.h"
 
 namespace vivid {
 namespace {

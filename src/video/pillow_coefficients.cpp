@@ -11,7 +11,7 @@
 #include <cmath>
 
 #include "video/pillow_resize.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid::pillow {
 namespace {

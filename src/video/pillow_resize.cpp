@@ -7,7 +7,7 @@
 #include <string>
 
 #include "video/pillow_resize.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid::pillow {
 namespace {

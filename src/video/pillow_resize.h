@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "vivid/preprocess.h"
+#include "video/preprocess.h"
 
 namespace vivid::pillow {
 

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "video/pillow_resize.h"
-#include "vivid/error.h"
-#include "vivid/preprocess.h"
+#include "vivid/vivid.h"
+#include "video/preprocess.h"
 
 namespace vivid {
 namespace {

@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vivid/error.h"
-#include "vivid/preprocess.h"
+#include "vivid/vivid.h"
+#include "video/preprocess.h"
 
 namespace vivid {
 namespace {

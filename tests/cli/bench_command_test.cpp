@@ -9,7 +9,7 @@
 
 #include "kernels/cpu_features.h"
 #include "test_support.h"
-#include "vivid/safetensors.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

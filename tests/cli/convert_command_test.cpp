@@ -67,7 +67,7 @@ TEST(ConvertCommand, ConfigOfTheOtherModelType) {
     test::TempDir tmp;
     const auto r = run_cli({"convert", "--from", "videomae-pth", "--checkpoint", (kMae / "checkpoint.pth").string(),
                             "--config", (kVivit / "config.json").string(), "--out", (tmp / "out").string()});
-    expect_error(r, "does not match --from videomae-pth", tmp / "out");
+    expect_error(r, "does not match the checkpoint format videomae-pth", tmp / "out");
 }
 
 TEST(ConvertCommand, RefusesANonEmptyFolderWithoutForce) {

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "test_support.h"
-#include "vivid/safetensors.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "test_support.h"
-#include "vivid/safetensors.h"
+#include "formats/safetensors.h"
 
 namespace vivid::test {
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
-#include "vivid/safetensors.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

@@ -10,9 +10,9 @@
 // with the upstream script fails here.
 #include "convert/presets.h"
 #include "test_support.h"
-#include "vivid/convert.h"
-#include "vivid/error.h"
-#include "vivid/model.h"
+#include "convert/convert.h"
+#include "vivid/vivid.h"
+#include "models/model.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -449,11 +449,11 @@ SourceCheckpoint checkpoint_for(const PresetCase& pc, uint64_t seed) {
     return videomae_checkpoint(arch_for(pc), is_pretraining_name(pc.name), expected_label_count(pc.name), seed);
 }
 
-ConvertRequest request_for(const std::string& preset) {
-    ConvertRequest request;
+ConvertOptions request_for(const std::string& preset) {
+    ConvertOptions request;
     request.from = preset.find("vivit") != std::string::npos ? CheckpointFormat::VivitFlax
                                                               : CheckpointFormat::VideoMAEPth;
-    request.model_name = preset;
+    request.preset = preset;
     request.checkpoint = "random-" + preset;
     return request;
 }
@@ -499,15 +499,15 @@ TEST_P(PresetConversionTest, ConvertsRandomCheckpointOfItsShape) {
         SCOPED_TRACE("preset config");
         expect_videomae_fields(preset.config, videomae_arch(pc.name), is_pretraining_name(pc.name));
     }
-    ConvertRequest request = request_for(pc.name);
+    ConvertOptions request = request_for(pc.name);
     std::optional<test::TempDir> config_dir;
     if (pc.depth == Depth::FewLayers) {
         json config = preset.config;
         config["num_hidden_layers"] = kFewLayers;
         if (is_pretraining_name(pc.name)) config["decoder_num_hidden_layers"] = kFewLayers;
         config_dir.emplace();
-        request.config_path = (config_dir->path() / "config.json").string();
-        test::write_bytes(request.config_path, config.dump(2));
+        request.config = (config_dir->path() / "config.json").string();
+        test::write_bytes(request.config, config.dump(2));
     }
 
     ConvertedModel converted;

@@ -5,7 +5,7 @@
 #include "convert/embedded_data.h"
 #include "convert/presets.h"
 #include "test_support.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

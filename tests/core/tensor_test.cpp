@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "vivid/error.h"
-#include "vivid/tensor.h"
+#include "vivid/vivid.h"
+#include "core/tensor.h"
 
 namespace vivid {
 namespace {

@@ -2,7 +2,7 @@
 // the HF conversion transforms against the HF-converted model.safetensors, (2) fixtures
 // written by tests/data/flax/make_flax_fixtures.py with expected arrays saved by numpy, and
 // (3) broken inputs, which must fail with one clear line and never crash.
-#include "vivid/flax_checkpoint.h"
+#include "formats/flax_checkpoint.h"
 
 #include <gtest/gtest.h>
 
@@ -15,8 +15,8 @@
 
 #include "formats/msgpack_flax.h"
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/safetensors.h"
+#include "vivid/vivid.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/model_config.h"
+#include "vivid/vivid.h"
+#include "formats/model_config.h"
 
 namespace vivid {
 namespace {

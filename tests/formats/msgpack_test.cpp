@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace {

@@ -1,11 +1,11 @@
 // .npy reader: files written by numpy (tests/data/video/npy/, made by make_video_cases.py)
 // and hand-made malformed headers.
-#include "vivid/npy.h"
+#include "formats/npy.h"
 
 #include <gtest/gtest.h>
 
 #include "test_support.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace {

@@ -11,7 +11,7 @@
 #include "formats/pickle_machine.h"
 #include "formats/pickle_torch_globals.h"
 #include "test_support.h"
-#include "vivid/error.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 namespace {

@@ -3,8 +3,8 @@
 #include <cstring>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/safetensors.h"
+#include "vivid/vivid.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/safetensors.h"
-#include "vivid/torch_checkpoint.h"
+#include "vivid/vivid.h"
+#include "formats/safetensors.h"
+#include "formats/torch_checkpoint.h"
 
 namespace vivid {
 namespace {

@@ -13,7 +13,7 @@
 #include "kernels/kernels.h"
 #include "kernels/linear.h"
 #include "kernels/simd/simd_kernels.h"
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid::kernels {
 namespace wide_on_avx2 {

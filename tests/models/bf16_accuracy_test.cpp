@@ -8,8 +8,8 @@
 
 #include "kernels/cpu_features.h"
 #include "test_support.h"
-#include "vivid/model.h"
-#include "vivid/safetensors.h"
+#include "models/model.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

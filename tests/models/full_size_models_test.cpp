@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "vivid/model.h"
+#include "models/model.h"
 
 namespace vivid {
 namespace {

@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/model.h"
-#include "vivid/safetensors.h"
+#include "vivid/vivid.h"
+#include "models/model.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "test_support.h"
-#include "vivid/model.h"
-#include "vivid/safetensors.h"
+#include "models/model.h"
+#include "formats/safetensors.h"
 
 namespace vivid {
 namespace {

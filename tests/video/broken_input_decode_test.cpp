@@ -5,10 +5,10 @@
 #include <cstring>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/npy.h"
-#include "vivid/safetensors.h"
-#include "vivid/video_reader.h"
+#include "vivid/vivid.h"
+#include "formats/npy.h"
+#include "formats/safetensors.h"
+#include "video/video_reader.h"
 
 namespace vivid {
 namespace {

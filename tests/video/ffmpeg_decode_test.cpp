@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/safetensors.h"
-#include "vivid/video_reader.h"
+#include "vivid/vivid.h"
+#include "formats/safetensors.h"
+#include "video/video_reader.h"
 
 namespace vivid {
 namespace {

@@ -12,8 +12,8 @@
 
 #include "test_support.h"
 #include "video/ffmpeg_decoder.h"
-#include "vivid/safetensors.h"
-#include "vivid/video_reader.h"
+#include "formats/safetensors.h"
+#include "video/video_reader.h"
 
 namespace vivid::video {
 namespace {

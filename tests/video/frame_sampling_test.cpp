@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/video_reader.h"
+#include "vivid/vivid.h"
+#include "video/video_reader.h"
 
 namespace vivid {
 namespace {

@@ -8,8 +8,8 @@
 
 #include "test_support.h"
 #include "video/pillow_resize.h"
-#include "vivid/error.h"
-#include "vivid/preprocess.h"
+#include "vivid/vivid.h"
+#include "video/preprocess.h"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
-#include "vivid/error.h"
-#include "vivid/npy.h"
-#include "vivid/preprocess.h"
-#include "vivid/safetensors.h"
+#include "vivid/vivid.h"
+#include "formats/npy.h"
+#include "video/preprocess.h"
+#include "formats/safetensors.h"
 
 namespace fs = std::filesystem;
 

@@ -13,25 +13,20 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "model_inputs.h"
-#include "vivid/error.h"
-#include "vivid/model.h"
-#include "vivid/safetensors.h"
 
 namespace vivid::cli {
 namespace {
 
-struct BenchOptions {
+struct BenchArgs {
     std::string model_dir;
     int64_t batch = 1;
-    int threads = 0;
-    std::string precision = "fp32";
     int reps = 5;
     int warmup = 1;
     double mask_ratio = 0.9;
     std::string input;   // safetensors with pixel_values (and bool_masked_pos)
     std::string output;  // safetensors for the last rep's logits (and loss)
     bool json = false;
+    Options options;
 };
 
 double now_seconds() {
@@ -44,60 +39,66 @@ double peak_rss_mb() {
     return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
-Tensor random_pixel_values(const VideoModel& model, int64_t batch) {
-    const ModelConfig& c = model.config();
-    const int64_t frames = config_num_frames(c), size = config_image_size(c);
-    const int64_t channels = std::visit([](const auto& m) { return m.num_channels; }, c);
-    Tensor pv = Tensor::uninitialized(DType::F32, {batch, frames, channels, size, size});
+FloatArray random_pixel_values(const ModelInfo& info, int64_t batch) {
+    FloatArray pv{{batch, info.frames, info.channels, info.image_size, info.image_size}, {}};
+    pv.values.resize(static_cast<std::size_t>(batch * info.frames * info.channels * info.image_size * info.image_size));
     std::mt19937 rng(0);
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    float* p = pv.data_mut<float>();
-    for (int64_t i = 0; i < pv.numel(); ++i) p[i] = normal(rng);
+    for (float& v : pv.values) v = normal(rng);
     return pv;
 }
 
-void bench(const BenchOptions& o) {
-    apply_threads(o.threads);
-    const Precision precision = parse_precision(o.precision, o.model_dir);
+void bench(const BenchArgs& a) {
     const double load_start = now_seconds();
-    auto model = load_model(o.model_dir, KernelChoice::Optimized, precision);
+    Model model = Model::load(a.model_dir, a.options);
     const double load_seconds = now_seconds() - load_start;
-    Tensor pixel_values, mask;
-    if (!o.input.empty()) {
-        pixel_values = read_named_tensor(o.input, "pixel_values");
-        if (model->is_pretraining()) mask = read_named_tensor(o.input, "bool_masked_pos");
+    const ModelInfo& info = model.info();
+    FloatArray pixel_values;
+    std::optional<ByteArray> mask;
+    if (!a.input.empty()) {
+        pixel_values = read_float_tensor(a.input, "pixel_values");
+        if (info.pretraining) mask = read_byte_tensor(a.input, "bool_masked_pos");
     } else {
-        pixel_values = random_pixel_values(*model, o.batch);
-        if (model->is_pretraining()) mask = model_tube_mask(*model, o.batch, o.mask_ratio, 0);
+        pixel_values = random_pixel_values(info, a.batch);
+        if (info.pretraining) mask = model.tube_mask(a.batch, a.mask_ratio, 0);
     }
-    const int64_t batch = pixel_values.dim() > 0 ? pixel_values.size(0) : 0;
-    ModelOutputs out;
-    for (int i = 0; i < o.warmup; ++i) out = model->forward(pixel_values, mask.defined() ? &mask : nullptr);
+    const int64_t batch = pixel_values.shape.empty() ? 0 : pixel_values.shape[0];
+    Outputs out;
+    try {
+        for (int i = 0; i < a.warmup; ++i) out = model.forward(pixel_values, mask ? &*mask : nullptr);
+    } catch (const Error& e) {
+        rethrow_for_input(e, a.input.empty() ? "random input" : a.input, a.input.empty() ? "random mask" : a.input);
+    }
     std::vector<double> seconds;
-    for (int i = 0; i < o.reps; ++i) {
+    for (int i = 0; i < a.reps; ++i) {
         const double start = now_seconds();
-        out = model->forward(pixel_values, mask.defined() ? &mask : nullptr);
+        out = model.forward(pixel_values, mask ? &*mask : nullptr);
         seconds.push_back(now_seconds() - start);
     }
-    if (!o.output.empty()) {
-        TensorMap tensors{{"logits", out.logits}};
-        if (out.loss.defined()) tensors["loss"] = out.loss;
-        write_safetensors(o.output, tensors);
+    if (!a.output.empty()) {
+        TensorFile file;
+        file.floats = {{"logits", out.logits}};
+        if (out.loss) file.floats.push_back({"loss", FloatArray{{1}, {*out.loss}}});
+        write_tensor_file(a.output, file);
     }
     std::vector<double> sorted = seconds;
     std::sort(sorted.begin(), sorted.end());
     const double median = sorted.empty() ? 0.0
                           : sorted.size() % 2 ? sorted[sorted.size() / 2]
                                               : 0.5 * (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]);
-    const int64_t masked = masked_per_clip(mask);
-    const double gflop = model->forward_flops(batch, masked) / 1e9;
+    int64_t masked = 0;  // per clip: every clip hides as many patches
+    if (mask && mask->shape.size() == 2)
+        for (int64_t i = 0; i < mask->shape[1]; ++i) masked += mask->values[i] != 0;
+    const double gflop = model.flops(batch, masked) / 1e9;
+    const int threads = model.options().threads;
+    const char* precision = precision_name(model.options().precision);
     nlohmann::json j;
-    j["model"] = o.model_dir;
-    j["architecture"] = model->architecture();
+    j["model"] = a.model_dir;
+    j["architecture"] = info.architecture;
     j["batch"] = batch;
-    j["threads"] = worker_threads();
-    j["precision"] = precision_name(precision);
-    j["kernels"] = kernels_in_use();
+    j["threads"] = threads;
+    j["precision"] = precision;
+    j["kernels"] = a.options.reference_kernels ? "reference" : kernels_in_use();
     j["load_seconds"] = load_seconds;
     j["seconds"] = seconds;
     j["seconds_min"] = sorted.empty() ? 0.0 : sorted.front();
@@ -105,34 +106,33 @@ void bench(const BenchOptions& o) {
     j["gflop"] = gflop;
     j["gflop_per_second_median"] = median > 0 ? gflop / median : 0.0;
     j["peak_rss_mb"] = peak_rss_mb();
-    if (model->is_pretraining()) j["num_masked"] = masked;
-    if (o.json) {
+    if (info.pretraining) j["num_masked"] = masked;
+    if (a.json) {
         std::printf("%s\n", j.dump().c_str());
     } else {
         std::printf("%s: %s, batch %lld, %d threads, %s: median %.4g s, min %.4g s over %d reps; %.4g GFLOP per "
                     "forward, %.4g GFLOP/s; peak RSS %.0f MB\n",
-                    o.model_dir.c_str(), model->architecture().c_str(), static_cast<long long>(batch), worker_threads(),
-                    precision_name(precision), median, j["seconds_min"].get<double>(), o.reps, gflop,
-                    j["gflop_per_second_median"].get<double>(), peak_rss_mb());
+                    a.model_dir.c_str(), info.architecture.c_str(), static_cast<long long>(batch), threads, precision,
+                    median, j["seconds_min"].get<double>(), a.reps, gflop, j["gflop_per_second_median"].get<double>(),
+                    peak_rss_mb());
     }
 }
 
 void add_bench_command(CLI::App& app) {
-    auto opts = std::make_shared<BenchOptions>();
+    auto a = std::make_shared<BenchArgs>();
     CLI::App* cmd = app.add_subcommand("bench", "time the forward pass of a model folder (no video decoding)");
-    cmd->add_option("--model", opts->model_dir, "HF model folder (config.json + weights)")->required();
-    cmd->add_option("--batch", opts->batch, "clips per forward for the random input (default 1)")
+    cmd->add_option("--model", a->model_dir, "HF model folder (config.json + weights)")->required();
+    cmd->add_option("--batch", a->batch, "clips per forward for the random input (default 1)")
         ->check(CLI::Range(int64_t{1}, int64_t{1024}));
-    cmd->add_option("--precision", opts->precision, "fp32 (default) or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
-    cmd->add_option("--reps", opts->reps, "timed forwards (default 5)")->check(CLI::Range(1, 100000));
-    cmd->add_option("--warmup", opts->warmup, "untimed forwards first (default 1)")->check(CLI::Range(0, 100000));
-    cmd->add_option("--mask-ratio", opts->mask_ratio, "pre-training models: tube mask ratio of the random input (0.9)")
-        ->check(CLI::Range(0.0, 0.999));
-    cmd->add_option("--input", opts->input, "safetensors with pixel_values (and bool_masked_pos) instead of random");
-    cmd->add_option("--save-outputs", opts->output, "write the last forward's logits (and loss) here");
-    cmd->add_flag("--json", opts->json, "print one JSON object");
-    add_threads_option(*cmd, opts->threads);
-    cmd->callback([opts]() { bench(*opts); });
+    add_precision_option(*cmd, a->options);
+    cmd->add_option("--reps", a->reps, "timed forwards (default 5)")->check(CLI::Range(1, 100000));
+    cmd->add_option("--warmup", a->warmup, "untimed forwards first (default 1)")->check(CLI::Range(0, 100000));
+    add_mask_ratio_option(*cmd, a->mask_ratio, "pre-training models: tube mask ratio of the random input (0.9)");
+    cmd->add_option("--input", a->input, "safetensors with pixel_values (and bool_masked_pos) instead of random");
+    cmd->add_option("--save-outputs", a->output, "write the last forward's logits (and loss) here");
+    cmd->add_flag("--json", a->json, "print one JSON object");
+    add_threads_option(*cmd, a->options);
+    cmd->callback([a]() { bench(*a); });
 }
 
 const CommandRegistration registration(&add_bench_command);

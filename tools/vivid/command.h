@@ -1,8 +1,13 @@
 // Each subcommand lives in its own file and registers itself here, so adding one never
-// touches main.cpp. A command's callback throws vivid::Error on bad input; main prints it.
+// touches main.cpp. Commands parse arguments, call the library (vivid/vivid.h only) and print;
+// a callback throws vivid::Error on bad input and main prints it as one line.
 #pragma once
 
+#include <string>
+
 #include <CLI/CLI.hpp>
+
+#include "vivid/vivid.h"
 
 namespace vivid::cli {
 
@@ -14,10 +19,20 @@ struct CommandRegistration {
 
 void add_registered_commands(CLI::App& app);
 
-// Applies --threads (0 = leave the default) to every thread pool vivid uses.
-void add_threads_option(CLI::App& cmd, int& threads);
-void apply_threads(int threads);
-// The thread count the forward and decoding use now.
-int worker_threads();
+// --threads: worker threads for the forward and decoding (0 = the library's default).
+void add_threads_option(CLI::App& cmd, Options& options);
+// --precision fp32|bf16.
+void add_precision_option(CLI::App& cmd, Options& options);
+// --frame-sampling-rate, and --preprocessor-config unless the command has its own.
+void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_option = true);
+// --sampling pipeline|uniform and --clips, for the commands that can use several clips.
+void add_clip_options(CLI::App& cmd, Options& options);
+// --mask-ratio: a fraction in [0, 1).
+CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::string& help);
+
+// Re-raises an error about a model input (source "pixel_values" or "bool_masked_pos") so that
+// it names the file the input came from.
+[[noreturn]] void rethrow_for_input(const Error& e, const std::string& pixel_values_from,
+                                    const std::string& mask_from);
 
 }  // namespace vivid::cli

@@ -1,20 +1,17 @@
 // vivid info: what a model folder holds: architecture, parameters, work per clip, input shape,
-// labels and preprocessing, read from the folder without running anything.
+// labels and preprocessing.
 #include <cstdio>
-#include <filesystem>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "model_inputs.h"
-#include "vivid/model.h"
-#include "vivid/preprocess.h"
 
 namespace vivid::cli {
 namespace {
 
-struct InfoOptions {
+struct InfoArgs {
     std::string model_dir;
     bool json = false;
 };
@@ -22,60 +19,55 @@ struct InfoOptions {
 constexpr double kPretrainingMaskRatio = 0.9;  // VideoMAE's pre-training ratio, for the work count
 constexpr int kLabelsShown = 5;
 
-int64_t parameter_count(const std::string& dir) {
-    std::string source;
-    int64_t n = 0;
-    for (const auto& [name, tensor] : load_model_weights(dir, source)) n += tensor.numel();
-    return n;
-}
-
-nlohmann::json preprocessing(const std::string& dir) {
-    const auto path = std::filesystem::path(dir) / "preprocessor_config.json";
-    if (!std::filesystem::exists(path)) return nullptr;
-    const PreprocessorConfig p = load_preprocessor_config(path.string());
+nlohmann::json preprocessing(const std::optional<Preprocessing>& p) {
+    if (!p) return nullptr;
     nlohmann::json j;
-    j["image_processor_type"] = p.image_processor_type;
-    if (p.do_resize)
-        j["resize"] = p.size.shortest_edge > 0 ? nlohmann::json{{"shortest_edge", p.size.shortest_edge}}
-                                               : nlohmann::json{{"height", p.size.height}, {"width", p.size.width}};
-    if (p.do_center_crop) j["center_crop"] = {{"height", p.crop_height}, {"width", p.crop_width}};
-    if (p.do_rescale) j["rescale_factor"] = p.rescale_factor;
-    if (p.do_zero_centering) j["zero_centering"] = true;
-    if (p.offset) j["offset"] = true;
-    if (p.do_normalize) j["normalize"] = {{"mean", p.image_mean}, {"std", p.image_std}};
+    j["image_processor_type"] = p->processor;
+    if (p->resize_shortest_edge > 0) j["resize"] = {{"shortest_edge", p->resize_shortest_edge}};
+    else if (p->resize_height > 0) j["resize"] = {{"height", p->resize_height}, {"width", p->resize_width}};
+    if (p->crop_height > 0) j["center_crop"] = {{"height", p->crop_height}, {"width", p->crop_width}};
+    if (p->rescale_factor > 0) j["rescale_factor"] = p->rescale_factor;
+    if (p->zero_centering) j["zero_centering"] = true;
+    if (p->offset) j["offset"] = true;
+    if (p->normalize) j["normalize"] = {{"mean", p->mean}, {"std", p->std}};
     return j;
 }
 
 nlohmann::json describe(const std::string& dir) {
-    auto model = load_model(dir);
-    const ModelConfig& c = model->config();
-    const CommonConfig& common = std::visit([](const auto& m) -> const CommonConfig& { return m.common; }, c);
+    const Model model = Model::load(dir);
+    const ModelInfo& info = model.info();
     nlohmann::json j;
     j["model"] = dir;
-    j["architecture"] = model->architecture();
-    j["parameters"] = parameter_count(dir);
-    const int64_t masked =
-        model->is_pretraining() ? masked_per_clip(model_tube_mask(*model, 1, kPretrainingMaskRatio, 0)) : 0;
-    j["gflop_per_clip"] = model->forward_flops(1, masked) / 1e9;
-    if (model->is_pretraining()) j["gflop_mask"] = "tube, ratio 0.9: " + std::to_string(masked) + " masked patches";
-    j["input"] = {{"frames", config_num_frames(c)},
-                  {"channels", std::visit([](const auto& m) { return m.num_channels; }, c)},
-                  {"height", config_image_size(c)},
-                  {"width", config_image_size(c)}};
-    j["patches"] = model->num_patches();
-    if (!model->is_pretraining()) {
-        j["labels"] = common.num_labels();
+    j["architecture"] = info.architecture;
+    j["parameters"] = info.parameters;
+    int64_t masked = 0;
+    if (info.pretraining) {
+        const ByteArray mask = model.tube_mask(1, kPretrainingMaskRatio, 0);
+        for (uint8_t m : mask.values) masked += m != 0;
+        j["gflop_mask"] = "tube, ratio 0.9: " + std::to_string(masked) + " masked patches";
+    }
+    j["gflop_per_clip"] = model.flops(1, masked) / 1e9;
+    j["input"] = {{"frames", info.frames}, {"channels", info.channels}, {"height", info.image_size},
+                  {"width", info.image_size}};
+    j["patches"] = info.patches;
+    j["layers"] = info.layers;
+    j["hidden_size"] = info.hidden_size;
+    j["heads"] = info.heads;
+    if (!info.pretraining) {
+        j["labels"] = info.labels.size();
         nlohmann::json first = nlohmann::json::array();
-        for (int64_t i = 0; i < common.num_labels() && i < kLabelsShown; ++i) first.push_back(common.id2label[i]);
+        for (std::size_t i = 0; i < info.labels.size() && i < kLabelsShown; ++i) first.push_back(info.labels[i]);
         j["first_labels"] = first;
     }
-    j["preprocessing"] = preprocessing(dir);
+    j["preprocessing"] = preprocessing(info.preprocessing);
     return j;
 }
 
 void print_text(const nlohmann::json& j) {
     std::printf("%s: %s\n", j["model"].get<std::string>().c_str(), j["architecture"].get<std::string>().c_str());
     std::printf("  parameters      %lld\n", j["parameters"].get<long long>());
+    std::printf("  layers          %lld x hidden %lld, %lld heads\n", j["layers"].get<long long>(),
+                j["hidden_size"].get<long long>(), j["heads"].get<long long>());
     std::printf("  GFLOP per clip  %.4g%s\n", j["gflop_per_clip"].get<double>(),
                 j.contains("gflop_mask") ? (" (" + j["gflop_mask"].get<std::string>() + ")").c_str() : "");
     const auto& in = j["input"];
@@ -93,13 +85,13 @@ void print_text(const nlohmann::json& j) {
 }
 
 void add_info_command(CLI::App& app) {
-    auto opts = std::make_shared<InfoOptions>();
+    auto a = std::make_shared<InfoArgs>();
     CLI::App* cmd = app.add_subcommand("info", "describe a model folder: architecture, size, work, input, labels");
-    cmd->add_option("--model", opts->model_dir, "HF model folder (config.json + weights)")->required();
-    cmd->add_flag("--json", opts->json, "print one JSON object");
-    cmd->callback([opts]() {
-        const nlohmann::json j = describe(opts->model_dir);
-        if (opts->json)
+    cmd->add_option("--model", a->model_dir, "HF model folder (config.json + weights)")->required();
+    cmd->add_flag("--json", a->json, "print one JSON object");
+    cmd->callback([a]() {
+        const nlohmann::json j = describe(a->model_dir);
+        if (a->json)
             std::printf("%s\n", j.dump().c_str());
         else
             print_text(j);

@@ -1,13 +1,11 @@
-// vivid: command-line client of the vivid library. Every failure becomes one line on stderr
-// naming the file and the problem, and exit status 2.
-#include <omp.h>
-
+// vivid: the command-line client of the vivid library. Every failure becomes one line on
+// stderr naming the file and the problem, and exit status 2.
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "command.h"
-#include "vivid/error.h"
 
 namespace vivid::cli {
 
@@ -22,23 +20,59 @@ void add_registered_commands(CLI::App& app) {
     for (AddCommand add : registry()) add(app);
 }
 
-void add_threads_option(CLI::App& cmd, int& threads) {
-    cmd.add_option("--threads", threads, "worker threads (default: all cores)")
+void add_threads_option(CLI::App& cmd, Options& options) {
+    cmd.add_option("--threads", options.threads, "worker threads (default: all cores, or OMP_NUM_THREADS)")
         ->check(CLI::NonNegativeNumber);
 }
 
-void apply_threads(int threads) {
-    if (threads > 0) omp_set_num_threads(threads);
+void add_precision_option(CLI::App& cmd, Options& options) {
+    cmd.add_option_function<std::string>(
+           "--precision", [&options](const std::string& name) { options.precision = parse_precision(name, "--precision"); },
+           "linear layers in fp32 (default) or bf16 (needs AVX512-BF16 or AMX)")
+        ->check(CLI::IsMember({"fp32", "bf16"}));
 }
 
-int worker_threads() { return omp_get_max_threads(); }
+void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_option) {
+    cmd.add_option("--frame-sampling-rate", options.frame_sampling_rate,
+                   "take every R-th frame (HF pipeline rule; default 1)")
+        ->check(CLI::PositiveNumber);
+    if (!with_preprocessor_option) return;
+    cmd.add_option("--preprocessor-config", options.preprocessor_config,
+                   "preprocessor_config.json (default: the model folder's)");
+}
+
+void add_clip_options(CLI::App& cmd, Options& options) {
+    cmd.add_option_function<std::string>(
+           "--sampling",
+           [&options](const std::string& s) { options.sampling = s == "uniform" ? Sampling::Uniform : Sampling::Pipeline; },
+           "frame sampling: pipeline (HF default) or uniform (spread over the whole video)")
+        ->check(CLI::IsMember({"pipeline", "uniform"}));
+    cmd.add_option("--clips", options.clips, "clips spread over the video; logits are averaged")
+        ->check(CLI::PositiveNumber);
+}
+
+CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::string& help) {
+    return cmd.add_option("--mask-ratio", ratio, help)
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                const double r = std::stod(text);
+                return r >= 0 && r < 1 ? "" : "must be at least 0 and below 1";
+            },
+            "in [0, 1)"));
+}
+
+void rethrow_for_input(const Error& e, const std::string& pixel_values_from, const std::string& mask_from) {
+    if (e.source() == "pixel_values") throw Error(pixel_values_from, "pixel_values " + e.problem());
+    if (e.source() == "bool_masked_pos") throw Error(mask_from, "bool_masked_pos " + e.problem());
+    throw e;
+}
 
 }  // namespace vivid::cli
 
 int main(int argc, char** argv) {
     CLI::App app{"vivid: convert, verify and run ViViT and VideoMAE video transformers"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "vivid 0.1.0");
+    app.set_version_flag("--version", std::string("vivid ") + vivid::version());
     vivid::cli::add_registered_commands(app);
     try {
         app.parse(argc, argv);

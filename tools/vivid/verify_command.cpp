@@ -1,19 +1,17 @@
 // vivid verify: run a model folder on a clip and compare the leading logits (and loss) with
 // reference values; prints PASS/FAIL with the max difference, exit 1 on FAIL.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
 
 #include "command.h"
-#include "model_inputs.h"
-#include "vivid/error.h"
-#include "vivid/verify.h"
 
 namespace vivid::cli {
 namespace {
 
-struct VerifyOptions {
+struct VerifyArgs {
     std::string model_dir;
     std::string video;
     std::string pixel_values;
@@ -21,8 +19,7 @@ struct VerifyOptions {
     std::string expect_logits;
     double expect_loss = NAN;
     double atol = 1e-4;
-    VideoInputOptions input;
-    int threads = 0;
+    Options options;
 };
 
 std::vector<float> parse_values(const std::string& text) {
@@ -39,43 +36,44 @@ std::vector<float> parse_values(const std::string& text) {
     return values;
 }
 
-bool verify(const VerifyOptions& o) {
-    apply_threads(o.threads);
-    auto model = load_model(o.model_dir);
-    const Tensor pv = !o.pixel_values.empty() ? read_named_tensor(o.pixel_values, "pixel_values")
-                                              : video_to_pixel_values(o.video, o.model_dir, *model, o.input);
-    Tensor mask;
-    if (!o.mask.empty()) mask = read_named_tensor(o.mask, "bool_masked_pos");
-    const ModelOutputs out = model->forward(pv, mask.defined() ? &mask : nullptr);
-    const std::vector<float> expected = parse_values(o.expect_logits);
-    const Comparison c = compare_values(leading_logits(out.logits, expected.size()), expected, o.atol);
-    std::printf("%s\n", comparison_line("first " + std::to_string(expected.size()) + " logits of sample 0", c, o.atol).c_str());
-    bool ok = c.passed;
-    if (!std::isnan(o.expect_loss)) {
-        if (!out.loss.defined()) throw Error(o.model_dir, "--expect-loss needs a pre-training model and --mask");
-        const Comparison lc = compare_values({out.loss.data<float>()[0]}, {static_cast<float>(o.expect_loss)}, o.atol);
-        std::printf("%s\n", comparison_line("loss", lc, o.atol).c_str());
-        ok = ok && lc.passed;
+bool verify(const VerifyArgs& a) {
+    Model model = Model::load(a.model_dir, a.options);
+    const FloatArray pv = !a.pixel_values.empty() ? read_float_tensor(a.pixel_values, "pixel_values")
+                                                  : model.pixel_values(a.video);
+    std::optional<ByteArray> mask;
+    if (!a.mask.empty()) mask = read_byte_tensor(a.mask, "bool_masked_pos");
+    std::optional<float> loss;
+    if (!std::isnan(a.expect_loss)) loss = static_cast<float>(a.expect_loss);
+    std::vector<Check> checks;
+    try {
+        checks = vivid::verify(model, pv, mask ? &*mask : nullptr, parse_values(a.expect_logits), loss, a.atol);
+    } catch (const Error& e) {
+        rethrow_for_input(e, a.pixel_values.empty() ? a.video : a.pixel_values, a.mask);
+    }
+    bool ok = true;
+    for (const Check& c : checks) {
+        std::printf("%s\n", c.line.c_str());
+        ok = ok && c.passed;
     }
     return ok;
 }
 
 void add_verify_command(CLI::App& app) {
-    auto o = std::make_shared<VerifyOptions>();
+    auto a = std::make_shared<VerifyArgs>();
     CLI::App* cmd = app.add_subcommand("verify", "check a model folder's logits on a clip against reference values");
-    cmd->add_option("--model", o->model_dir, "HF model folder")->required();
-    auto* video = cmd->add_option("--video", o->video, "clip (video file or .npy)");
-    auto* pv = cmd->add_option("--pixel-values", o->pixel_values, "or a safetensors file with pixel_values");
+    cmd->add_option("--model", a->model_dir, "HF model folder")->required();
+    auto* video = cmd->add_option("--video", a->video, "clip (video file or .npy)");
+    auto* pv = cmd->add_option("--pixel-values", a->pixel_values, "or a safetensors file with pixel_values");
     video->excludes(pv);
-    cmd->add_option("--mask", o->mask, "bool_masked_pos safetensors (pre-training models)");
-    cmd->add_option("--expect-logits", o->expect_logits, "comma-separated leading values of logits[0]")->required();
-    cmd->add_option("--expect-loss", o->expect_loss, "expected loss (pre-training with --mask)");
-    cmd->add_option("--atol", o->atol, "absolute tolerance (default 1e-4)")->check(CLI::NonNegativeNumber);
-    add_video_input_options(*cmd, o->input);
-    add_threads_option(*cmd, o->threads);
-    cmd->callback([o, video, pv]() {
+    cmd->add_option("--mask", a->mask, "bool_masked_pos safetensors (pre-training models)");
+    cmd->add_option("--expect-logits", a->expect_logits, "comma-separated leading values of logits[0]")->required();
+    cmd->add_option("--expect-loss", a->expect_loss, "expected loss (pre-training with --mask)");
+    cmd->add_option("--atol", a->atol, "absolute tolerance (default 1e-4)")->check(CLI::NonNegativeNumber);
+    add_video_options(*cmd, a->options);
+    add_threads_option(*cmd, a->options);
+    cmd->callback([a, video, pv]() {
         if (video->count() + pv->count() != 1) throw Error("vivid verify", "give exactly one of --video or --pixel-values");
-        if (!verify(*o)) std::exit(1);
+        if (!verify(*a)) std::exit(1);
     });
 }
 

@@ -1,7 +1,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/simd/simd_kernels.h"
-#include "vivid/error.h"
-#include "vivid/model.h"
+#include "vivid/vivid.h"
+#include "models/model.h"
 
 namespace vivid::kernels {
 namespace avx2 { const SimdKernels& kernels(); }

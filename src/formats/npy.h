@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

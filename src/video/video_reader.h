@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 
@@ -34,6 +34,7 @@ struct SamplingOptions {
     int64_t frame_sampling_rate = 1;  // HF pipeline default 1
     enum class Mode { Pipeline, Uniform } mode = Mode::Pipeline;
     int64_t clips = 1;  // K clips spread over the video (multi-clip evaluation)
+    int decoder_threads = 1;  // FFmpeg's decoding threads
 };
 
 struct SampledClip {
@@ -46,11 +47,11 @@ struct SampledClip {
 std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptions& options);
 
 // The number of frames the file yields (full decode pass for videos; T for .npy).
-int64_t count_frames(const std::string& path);
+int64_t count_frames(const std::string& path, int threads = 1);
 
 // Every frame, as PyAV's container.decode(video=0) + to_ndarray("rgb24") yields them:
 // uint8 (N,H,W,3). For tests and tools; keep videos short.
-Tensor decode_all_frames(const std::string& path);
+Tensor decode_all_frames(const std::string& path, int threads = 1);
 
 // The indices the sampling rules above pick for clip `clip` of a video with `total_frames`
 // frames (total_frames is ignored by single-clip pipeline sampling). Indices >= total_frames

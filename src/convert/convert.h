@@ -6,24 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "vivid/model.h"
-#include "vivid/model_config.h"
-#include "vivid/tensor.h"
+#include "formats/model_config.h"
+#include "vivid/vivid.h"
+#include "core/tensor.h"
 
 namespace vivid {
-
-enum class CheckpointFormat { VivitFlax, VideoMAEPth };
-
-// "vivit-flax" or "videomae-pth"; anything else -> Error.
-CheckpointFormat parse_checkpoint_format(const std::string& name);
-
-struct ConvertRequest {
-    CheckpointFormat from = CheckpointFormat::VideoMAEPth;
-    std::string checkpoint;
-    std::string model_name;                // a preset (see `vivid convert --list-presets`)
-    std::string config_path;               // or an HF-style config.json
-    std::string preprocessor_config_path;  // optional; else the preset's or the HF default
-};
 
 struct ConvertedModel {
     ModelConfig config;
@@ -37,11 +24,11 @@ struct ConvertedModel {
 // Reads the checkpoint, applies the source's rule table and checks the result against the
 // config the way HF's strict load_state_dict does (every weight present with its shape,
 // nothing left over). Throws vivid::Error naming the file and the problem.
-ConvertedModel convert_checkpoint(const ConvertRequest& request);
+ConvertedModel convert_checkpoint(const ConvertOptions& options);
 
-// The same on tensors already read (source names as the checkpoint has them); `request.checkpoint`
+// The same on tensors already read (source names as the checkpoint has them); `options.checkpoint`
 // only names the source in errors.
-ConvertedModel convert_state(const ConvertRequest& request, const TensorMap& source);
+ConvertedModel convert_state(const ConvertOptions& options, const TensorMap& source);
 
 // Writes model.safetensors, config.json and preprocessor_config.json into `dir` atomically
 // (temporary folder beside it, fsync, rename). A non-empty `dir` needs `force`.

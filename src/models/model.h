@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "vivid/model_config.h"
-#include "vivid/precision.h"
-#include "vivid/tensor.h"
+#include "formats/model_config.h"
+#include "vivid/vivid.h"
+#include "core/tensor.h"
 
 namespace vivid {
 
@@ -16,7 +16,9 @@ struct ModelOutputs {
     Tensor loss;    // pre-training with a mask: shape [1]; undefined otherwise
 };
 
-enum class KernelChoice { Optimized, Reference };
+// Optimized runs; Reference is plain loops for checking it; ShapeCheck only builds the model's
+// structure (every weight's name and shape checked, nothing copied, nothing runnable).
+enum class KernelChoice { Optimized, Reference, ShapeCheck };
 
 class VideoModel {
 public:
@@ -44,9 +46,6 @@ std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorM
                                         KernelChoice kernels = KernelChoice::Optimized,
                                         std::vector<std::string>* unused_weights = nullptr,
                                         Precision precision = Precision::F32);
-
-// The vector kernels this CPU runs and its bf16 hardware, e.g. "avx512 (cpu: avx512 avx512_bf16)".
-std::string kernels_in_use();
 
 // Loads an HF model folder: config.json plus model.safetensors, a sharded
 // model.safetensors.index.json, or pytorch_model.bin.

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

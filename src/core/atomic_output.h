@@ -17,8 +17,8 @@ void write_file_atomically(const std::filesystem::path& path, std::span<const st
 
 // Builds a whole output folder atomically: `fill` writes into a fresh temporary folder beside
 // `dir`; on success the folder is fsynced and renamed to `dir`, on any exception it is removed.
-// A non-empty existing `dir` is refused unless `force` (then it is replaced).
-void build_directory_atomically(const std::filesystem::path& dir, bool force,
+// A non-empty existing `dir` is refused unless `replace`.
+void build_directory_atomically(const std::filesystem::path& dir, bool replace,
                                 const std::function<void(const std::filesystem::path&)>& fill);
 
 }  // namespace vivid

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

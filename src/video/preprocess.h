@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

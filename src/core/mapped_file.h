@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "vivid/tensor.h"
+#include "core/tensor.h"
 
 namespace vivid {
 

@@ -1,0 +1,257 @@
+// vivid: convert, verify and run ViViT and VideoMAE video transformers on a CPU, no Python.
+//
+// This is the library's whole public surface; everything else is private. In short:
+//
+//     vivid::Model model = vivid::Model::load("videomae-base-kinetics", {.threads = 4});
+//     for (const vivid::Prediction& p : model.classify("clip.mp4", 5))
+//         std::printf("%.3f %s\n", p.score, p.label.c_str());
+//
+// A Model reads a Hugging Face model folder (config.json, model.safetensors or
+// pytorch_model.bin, preprocessor_config.json) and knows its own preprocessing and labels.
+// Every failure is a vivid::Error whose what() names the file (or input) and the problem.
+// A Model may be used from one thread at a time; separate Models run in parallel.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// The library is built with hidden symbols; these are the ones it exports.
+#define VIVID_API __attribute__((visibility("default")))
+
+namespace vivid {
+
+// "0.1.0": the library's version (the shared object's and the CMake package's).
+VIVID_API const char* version();
+
+// Every error vivid reports: source() is the file, folder or input at fault, problem() what
+// is wrong with it; what() is "source: problem".
+class VIVID_API Error : public std::runtime_error {
+public:
+    Error(std::string source, const std::string& problem)
+        : std::runtime_error(source.empty() ? problem : source + ": " + problem),
+          source_(std::move(source)), problem_(problem) {}
+    const std::string& source() const { return source_; }
+    const std::string& problem() const { return problem_; }
+
+private:
+    std::string source_;
+    std::string problem_;
+};
+
+// Arithmetic of the linear layers. F32 is the default and the path held to 1e-4 of Hugging
+// Face's logits; BF16 (bfloat16 weights and inputs, float32 accumulation) needs a CPU with
+// AVX512-BF16 or AMX and is refused elsewhere.
+enum class Precision { F32, BF16 };
+VIVID_API const char* precision_name(Precision precision);  // "fp32", "bf16"
+// "fp32"/"bf16" -> Precision; anything else is an Error naming `source`.
+VIVID_API Precision parse_precision(const std::string& name, const std::string& source);
+
+// Which frames of a video make a clip.
+enum class Sampling {
+    Pipeline,  // the HF video-classification pipeline's rule: num_frames * rate frames from the start
+    Uniform,   // num_frames spread evenly over the whole video
+};
+
+// A dense row-major array crossing the API (pixel values, frames, masks, outputs).
+template <typename T>
+struct Array {
+    std::vector<int64_t> shape;
+    std::vector<T> values;  // the product of shape, row-major
+};
+using FloatArray = Array<float>;
+using ByteArray = Array<uint8_t>;
+using IndexArray = Array<int64_t>;
+
+struct Options {
+    // Threads for this model's work (the forward and FFmpeg's decoding); 0: as many as the
+    // process may use (OMP_NUM_THREADS, else every core). Applies to this Model's calls only.
+    int threads = 0;
+    Precision precision = Precision::F32;
+    Sampling sampling = Sampling::Pipeline;
+    int frame_sampling_rate = 1;  // Pipeline sampling takes every R-th frame (HF default 1)
+    int clips = 1;                // K > 1: K clips spread over the video, logits averaged
+    // The image processor's settings; empty: the model folder's preprocessor_config.json.
+    std::string preprocessor_config;
+    // Plain double-precision loops instead of the fast kernels: slow, for checking them.
+    bool reference_kernels = false;
+};
+
+struct Prediction {
+    std::string label;
+    double score = 0;  // softmax probability
+};
+
+// What Model::forward returns: the HF model's outputs.
+struct Outputs {
+    // Classifiers: (batch, labels). Pre-training: the reconstructed masked patches,
+    // (batch, masked patches, 3 * tubelet * patch * patch), normalised like the loss's target.
+    FloatArray logits;
+    std::optional<float> loss;  // pre-training with a mask: the mean squared error on masked patches
+};
+
+// The image processor's steps, from preprocessor_config.json.
+struct Preprocessing {
+    std::string processor;         // "VideoMAEImageProcessor" or "VivitImageProcessor"
+    int resize_shortest_edge = 0;  // > 0: the short side is resized to this, keeping the aspect ratio
+    int resize_height = 0, resize_width = 0;  // else a fixed size (both 0: no resize)
+    int crop_height = 0, crop_width = 0;      // center crop (0: none)
+    double rescale_factor = 0;                // 0: no rescale
+    bool zero_centering = false;              // ViViT 2023: x = 2x - 1 after rescaling
+    bool offset = false;                      // ViViT 2024: x = x - 1 after rescaling
+    bool normalize = false;                   // then (x - mean) / std per channel
+    std::array<double, 3> mean{}, std{};
+};
+
+struct ModelInfo {
+    std::string folder;
+    std::string architecture;  // HF class, e.g. "VideoMAEForVideoClassification"
+    std::string model_type;    // "vivit" or "videomae"
+    bool pretraining = false;  // VideoMAEForPreTraining: reconstructs masked patches, no labels
+    int64_t parameters = 0;    // weights in the folder's file
+    int64_t frames = 0, channels = 0, image_size = 0;  // input (frames, channels, size, size)
+    int64_t patches = 0;       // tokens per clip without CLS; a bool_masked_pos row's length
+    int64_t hidden_size = 0, layers = 0, heads = 0;
+    bool norm_pix_loss = false;  // pre-training: the loss's target is normalised per patch
+    std::vector<std::string> labels;         // index -> name (empty for pre-training)
+    std::optional<Preprocessing> preprocessing;  // absent without preprocessor_config.json
+};
+
+class VIVID_API Model {
+public:
+    // Loads a Hugging Face model folder. Weights are used in place from the mapped file.
+    static Model load(const std::string& folder, const Options& options = {});
+
+    Model(Model&&) noexcept;
+    Model& operator=(Model&&) noexcept;
+    ~Model();
+
+    const ModelInfo& info() const;
+    // The options in effect: as given to load(), with `threads` resolved to the count used.
+    const Options& options() const;
+
+    // Top-k labels (softmax over the clip-averaged logits), as the HF video-classification
+    // pipeline gives them: from a video file (anything FFmpeg reads, or a .npy uint8
+    // (T,H,W,3) array), from decoded RGB frames uint8 (T,H,W,3) (already sampled), or from
+    // pixel_values float32 (K,T,C,H,W) (K clips of one video, averaged).
+    std::vector<Prediction> classify(const std::string& video, int top_k = 5);
+    std::vector<Prediction> classify(const ByteArray& frames, int top_k = 5);
+    std::vector<Prediction> classify(const FloatArray& pixel_values, int top_k = 5);
+
+    // The steps on their own. pixel_values: decoded, sampled and preprocessed clips of a video,
+    // float32 (clips, T, C, H, W); of frames already sampled, (1, T, C, H, W).
+    FloatArray pixel_values(const std::string& video);
+    FloatArray pixel_values(const ByteArray& frames);
+    // The model's forward on pixel_values (batch, T, C, H, W). Pre-training models need
+    // bool_masked_pos, uint8 (batch, patches) with 1 = hidden, the same count in every row.
+    Outputs forward(const FloatArray& pixel_values, const ByteArray* bool_masked_pos = nullptr);
+    // Top-k labels from logits (batch, labels): softmax of the mean over the batch rows.
+    std::vector<Prediction> top_labels(const FloatArray& logits, int top_k = 5) const;
+
+    // A VideoMAE tube mask (batch, patches): the same `ratio` of each temporal slot's spatial
+    // patches hidden in every slot, as VideoMAE pre-training does; random from `seed`.
+    ByteArray tube_mask(int64_t batch, double ratio, uint64_t seed) const;
+    // FLOPs of one forward over `batch` clips (1 multiply-add = 2 FLOP); `masked` is the
+    // hidden patches per clip of a pre-training forward.
+    double flops(int64_t batch, int64_t masked = 0) const;
+
+private:
+    struct Impl;
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The vector kernels this CPU runs and its bf16 hardware, e.g. "avx2 (cpu: avx2)".
+VIVID_API std::string kernels_in_use();
+
+// --- Reading video without a model ------------------------------------------------------
+
+// A video decoded, sampled and preprocessed as the HF pipeline and image processor do, for
+// K = options.clips clips.
+struct PreprocessedVideo {
+    ByteArray frames;         // the sampled decoded frames (K, T, H, W, 3)
+    IndexArray indices;       // which decoded frames they are (K, T)
+    FloatArray pixel_values;  // (K, T, C, H', W'): a batch of K clips
+};
+// `num_frames` frames per clip (fewer when the video is too short for pipeline sampling, as
+// HF gives). `options.preprocessor_config` must name the processor's config file.
+VIVID_API PreprocessedVideo preprocess_video(const std::string& video, int64_t num_frames, const Options& options);
+
+// --- Tensor files ------------------------------------------------------------------------
+
+// The tensors of a safetensors file by element type: float (F32; BF16 and F16 widened),
+// bytes (U8, BOOL) and indices (I64, I32 widened).
+struct TensorFile {
+    std::vector<std::pair<std::string, FloatArray>> floats;
+    std::vector<std::pair<std::string, ByteArray>> bytes;
+    std::vector<std::pair<std::string, IndexArray>> indices;
+};
+VIVID_API TensorFile read_tensor_file(const std::string& path);
+// The float tensor `name` (pixel_values, say) or the byte tensor `name` (bool_masked_pos);
+// an Error naming the file when it is absent or of another type.
+VIVID_API FloatArray read_float_tensor(const std::string& path, const std::string& name);
+VIVID_API ByteArray read_byte_tensor(const std::string& path, const std::string& name);
+// Writes a safetensors file atomically (temporary file, then rename).
+VIVID_API void write_tensor_file(const std::string& path, const TensorFile& tensors);
+
+// --- Converting original checkpoints -----------------------------------------------------
+
+enum class CheckpointFormat {
+    VivitFlax,    // Scenic's Flax msgpack checkpoint
+    VideoMAEPth,  // the original VideoMAE torch.save file
+};
+// "vivit-flax" / "videomae-pth"; anything else is an Error naming `source`.
+VIVID_API CheckpointFormat parse_checkpoint_format(const std::string& name, const std::string& source);
+
+struct ConvertOptions {
+    CheckpointFormat from = CheckpointFormat::VideoMAEPth;
+    std::string checkpoint;
+    std::string preset;  // a released model's name (convert_presets()); or:
+    std::string config;  // an HF-style config.json giving the architecture
+    std::string preprocessor_config;  // to save; default: the preset's, else HF's default
+    bool replace = false;             // replace a non-empty output folder
+};
+
+struct ConvertResult {
+    std::string architecture;
+    int64_t tensors = 0;
+    std::vector<std::string> warnings;
+};
+
+// Converts `options.checkpoint` into an HF model folder `out` (model.safetensors, config.json,
+// preprocessor_config.json), tensor for tensor what transformers' conversion scripts write,
+// checked against the architecture the way HF's strict loading does. The folder appears
+// whole or not at all.
+VIVID_API ConvertResult convert(const ConvertOptions& options, const std::string& out);
+
+struct PresetInfo {
+    std::string name;
+    std::string format;                 // "vivit-flax" or "videomae-pth"
+    bool has_reference_values = false;  // the HF script's asserted logits, for verify_preset
+};
+VIVID_API std::vector<PresetInfo> convert_presets();
+
+// --- Verifying a model against reference values ------------------------------------------
+
+struct Check {
+    bool passed = false;
+    double max_difference = 0;  // 0 for shape checks
+    std::string line;       // "PASS logits[0, :3] max |diff| 2.1e-05 <= 1e-04"
+};
+
+// Runs `model` on pixel_values (and mask) and compares the leading values of logits[0]
+// (and the loss, when given) with `expected_logits` within `atol`.
+VIVID_API std::vector<Check> verify(Model& model, const FloatArray& pixel_values, const ByteArray* bool_masked_pos,
+                          const std::vector<float>& expected_logits, std::optional<float> expected_loss,
+                          double atol = 1e-4);
+// The same against the values transformers' conversion script asserts for `preset`
+// (logits shape, a leading block of logits, the pre-training loss). An Error if the preset
+// has no reference values.
+VIVID_API std::vector<Check> verify_preset(Model& model, const std::string& preset, const FloatArray& pixel_values,
+                                 const ByteArray* bool_masked_pos);
+
+}  // namespace vivid

@@ -1,0 +1,185 @@
+// vivid::Model: a loaded model folder with its preprocessing and labels; every call runs
+// under the model's own thread count.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <omp.h>
+
+#include "api/arrays.h"
+#include "api/model_info.h"
+#include "core/thread_scope.h"
+#include "models/masking.h"
+#include "models/model.h"
+#include "models/model_folder.h"
+#include "video/clip_batch.h"
+#include "video/preprocess.h"
+#include "vivid/vivid.h"
+
+namespace vivid {
+
+struct Model::Impl {
+    Options options;
+    int threads = 1;
+    ModelInfo info;
+    std::unique_ptr<VideoModel> model;
+    // The image processor: parsed at load, but a bad file only matters once a video is used.
+    std::optional<PreprocessorConfig> processor;
+    std::optional<Error> processor_error;
+
+    const PreprocessorConfig& require_processor() const {
+        if (processor_error) throw *processor_error;
+        if (!processor)
+            throw Error(info.folder, "has no preprocessor_config.json: the image processor settings a video needs "
+                                     "(name a preprocessor config in the options)");
+        return *processor;
+    }
+
+    void require_classifier() const {
+        if (info.pretraining)
+            throw Error(info.folder, info.architecture + " reconstructs masked patches; it has no labels to classify");
+    }
+
+    Tensor frames_to_pixel_values(const ByteArray& frames) const {
+        const Tensor t = view_of(frames, "frames");
+        if (t.dim() != 4 || t.size(3) != 3)
+            throw Error("frames", "shape " + shape_to_string(t.shape()) + " is not (T, H, W, 3) RGB");
+        if (t.size(0) != info.frames)
+            throw Error("frames", "has " + std::to_string(t.size(0)) + " frames but the model takes " +
+                                      std::to_string(info.frames));
+        const Tensor pixels = preprocess_clip(require_processor(), t);
+        Shape shape{1};
+        shape.insert(shape.end(), pixels.shape().begin(), pixels.shape().end());
+        return pixels.reshape(shape);
+    }
+
+    Tensor video_to_pixel_values(const std::string& video) const {
+        SamplingOptions sampling;
+        sampling.num_frames = info.frames;
+        sampling.frame_sampling_rate = options.frame_sampling_rate;
+        sampling.mode = options.sampling == Sampling::Uniform ? SamplingOptions::Mode::Uniform
+                                                               : SamplingOptions::Mode::Pipeline;
+        sampling.clips = options.clips;
+        sampling.decoder_threads = threads;
+        return video_pixel_values(video, require_processor(), sampling);
+    }
+
+    FloatArray logits(const Tensor& pixel_values) {
+        return float_array(model->forward(pixel_values, nullptr).logits);
+    }
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+Model Model::load(const std::string& folder_path, const Options& options) {
+    if (options.threads < 0) throw Error(folder_path, "thread count " + std::to_string(options.threads) + " is negative");
+    if (options.clips < 1) throw Error(folder_path, "clip count " + std::to_string(options.clips) + " is below 1");
+    if (options.frame_sampling_rate < 1)
+        throw Error(folder_path, "frame sampling rate " + std::to_string(options.frame_sampling_rate) + " is below 1");
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    impl->threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+    impl->options.threads = impl->threads;
+    ThreadScope scope(impl->threads);
+
+    const ModelFolder folder = locate_model_folder(folder_path);
+    const ModelConfig config = load_model_config(folder.config_path);
+    const TensorMap weights = read_folder_weights(folder);
+    impl->model = build_model(config, weights, folder.weights_path,
+                              options.reference_kernels ? KernelChoice::Reference : KernelChoice::Optimized,
+                              nullptr, options.precision);
+    const std::string processor_path =
+        !options.preprocessor_config.empty() ? options.preprocessor_config : folder.preprocessor_path.value_or("");
+    if (!processor_path.empty()) {
+        try {
+            impl->processor = load_preprocessor_config(processor_path);
+        } catch (const Error& e) {
+            // A folder whose processor file vivid cannot read still runs on pixel_values.
+            if (!options.preprocessor_config.empty()) throw;
+            impl->processor_error = e;
+        }
+    }
+    impl->info = describe_model(folder, *impl->model, weights, impl->processor);
+    return Model(std::move(impl));
+}
+
+const ModelInfo& Model::info() const { return impl_->info; }
+const Options& Model::options() const { return impl_->options; }
+
+std::vector<Prediction> Model::classify(const std::string& video, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return top_labels(impl_->logits(impl_->video_to_pixel_values(video)), top_k);
+}
+
+std::vector<Prediction> Model::classify(const ByteArray& frames, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return top_labels(impl_->logits(impl_->frames_to_pixel_values(frames)), top_k);
+}
+
+std::vector<Prediction> Model::classify(const FloatArray& pixel_values, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return top_labels(impl_->logits(view_of(pixel_values, "pixel_values")), top_k);
+}
+
+FloatArray Model::pixel_values(const std::string& video) {
+    ThreadScope scope(impl_->threads);
+    return float_array(impl_->video_to_pixel_values(video));
+}
+
+FloatArray Model::pixel_values(const ByteArray& frames) {
+    ThreadScope scope(impl_->threads);
+    return float_array(impl_->frames_to_pixel_values(frames));
+}
+
+Outputs Model::forward(const FloatArray& pixel_values, const ByteArray* bool_masked_pos) {
+    ThreadScope scope(impl_->threads);
+    const Tensor pv = view_of(pixel_values, "pixel_values");
+    Tensor mask;
+    if (bool_masked_pos) mask = view_of(*bool_masked_pos, "bool_masked_pos");
+    const ModelOutputs out = impl_->model->forward(pv, mask.defined() ? &mask : nullptr);
+    Outputs result{float_array(out.logits), std::nullopt};
+    if (out.loss.defined()) result.loss = out.loss.to_float32().data<float>()[0];
+    return result;
+}
+
+std::vector<Prediction> Model::top_labels(const FloatArray& logits, int top_k) const {
+    impl_->require_classifier();
+    const auto& labels = impl_->info.labels;
+    const int64_t n = static_cast<int64_t>(labels.size());
+    if (logits.shape.size() != 2 || logits.shape[1] != n || logits.shape[0] < 1 ||
+        static_cast<int64_t>(logits.values.size()) != logits.shape[0] * n)
+        throw Error("logits", "shape " + shape_to_string(logits.shape) + " is not (batch, " + std::to_string(n) + ")");
+    if (top_k < 1) throw Error("top_k", std::to_string(top_k) + " is below 1");
+    // Softmax of the clip-averaged logits; one clip is the pipeline's logits[0].softmax(-1).
+    const int64_t rows = logits.shape[0];
+    std::vector<double> mean(static_cast<std::size_t>(n), 0.0);
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t i = 0; i < n; ++i) mean[i] += logits.values[r * n + i] / static_cast<double>(rows);
+    const double mx = *std::max_element(mean.begin(), mean.end());
+    double sum = 0;
+    for (double& v : mean) sum += (v = std::exp(v - mx));
+    std::vector<int64_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return mean[a] > mean[b]; });
+    std::vector<Prediction> out;
+    for (int64_t i = 0; i < std::min<int64_t>(top_k, n); ++i) out.push_back({labels[order[i]], mean[order[i]] / sum});
+    return out;
+}
+
+ByteArray Model::tube_mask(int64_t batch, double ratio, uint64_t seed) const {
+    const auto* mae = std::get_if<VideoMAEConfig>(&impl_->model->config());
+    if (!impl_->info.pretraining || !mae)
+        throw Error(impl_->info.folder, impl_->info.architecture + " takes no mask");
+    if (batch < 1) throw Error("batch", std::to_string(batch) + " is below 1");
+    const int64_t per_slice = (mae->image_size / mae->patch_size) * (mae->image_size / mae->patch_size);
+    return byte_array(vivid::tube_mask(batch, impl_->info.patches / per_slice, per_slice, ratio, seed));
+}
+
+double Model::flops(int64_t batch, int64_t masked) const { return impl_->model->forward_flops(batch, masked); }
+
+}  // namespace vivid
