@@ -13,13 +13,17 @@ void require_rank(const Tensor& t, int64_t rank, const std::string& name, const 
                                     std::to_string(rank) + " dimensions");
 }
 
+// The tensor itself when it is already dense: converted weights share the mapped
+// checkpoint's bytes, so a conversion holds about one copy of the weights, not two.
+Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.contiguous_copy(); }
+
 std::vector<Tensor> transform(const Tensor& t, Transform how, const std::string& name,
                               const std::string& checkpoint) {
     switch (how) {
         case Transform::Copy:
-            return {t.contiguous_copy()};
+            return {dense(t)};
         case Transform::Transpose:
-            if (t.dim() == 1) return {t.contiguous_copy()};  // numpy transposes 1-D as a no-op
+            if (t.dim() == 1) return {dense(t)};  // numpy transposes 1-D as a no-op
             require_rank(t, 2, name, checkpoint);
             return {permute(t, {1, 0})};
         case Transform::FlaxConv3d:

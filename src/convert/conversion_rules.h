@@ -11,7 +11,7 @@
 namespace vivid {
 
 enum class Transform {
-    Copy,             // as is
+    Copy,             // as is (the checkpoint's bytes, not copied)
     Transpose,        // 2-D kernel (in, out) -> Linear weight (out, in)
     FlaxConv3d,       // (t, h, w, C, D) -> (D, C, t, h, w)
     FlaxHeadsKernel,  // (D, H, dh) -> (D, H*dh) -> transpose

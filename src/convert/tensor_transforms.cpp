@@ -39,14 +39,8 @@ Tensor permute(const Tensor& t, const std::vector<int>& perm) {
 
 Tensor split_rows(const Tensor& t, int64_t parts, int64_t part) {
     const Tensor src = t.is_contiguous() ? t : t.contiguous_copy();
-    const int64_t rows = src.size(0), each = rows / parts;
-    Shape shape = src.shape();
-    shape[0] = each;
-    Tensor out = Tensor::zeros(src.dtype(), shape);
-    const std::size_t row_bytes = src.nbytes() / static_cast<std::size_t>(rows);
-    std::memcpy(out.raw_mut(), src.raw() + static_cast<std::size_t>(part * each) * row_bytes,
-                static_cast<std::size_t>(each) * row_bytes);
-    return out;
+    const int64_t each = src.size(0) / parts;
+    return src.rows(part * each, (part + 1) * each);
 }
 
 }  // namespace vivid

@@ -1,5 +1,5 @@
-// Layout changes the conversion rules apply. Each returns a new contiguous tensor holding
-// exactly the source's values (bit for bit), only moved.
+// Layout changes the conversion rules apply. Each returns a contiguous tensor holding exactly
+// the source's values (bit for bit), only moved.
 #pragma once
 
 #include <vector>
@@ -10,7 +10,8 @@ namespace vivid {
 
 // out[i0..] = in[...] with out axis k taken from input axis perm[k] (numpy.transpose).
 Tensor permute(const Tensor& t, const std::vector<int>& perm);
-// Rows [part*n/parts, (part+1)*n/parts) of the first axis.
+// Rows [part*n/parts, (part+1)*n/parts) of the first axis: a view sharing the source's
+// storage (no copy) when the source is contiguous.
 Tensor split_rows(const Tensor& t, int64_t parts, int64_t part);
 
 }  // namespace vivid

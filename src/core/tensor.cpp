@@ -153,6 +153,16 @@ Tensor Tensor::leading(int64_t n) const {
     return t;
 }
 
+Tensor Tensor::rows(int64_t begin, int64_t end) const {
+    if (dim() < 1 || begin < 0 || begin > end || end > shape_[0])
+        throw std::out_of_range("Tensor::rows(" + std::to_string(begin) + ", " + std::to_string(end) + ") of shape " +
+                                shape_to_string(shape_));
+    Tensor t = *this;
+    t.offset_ += static_cast<std::size_t>(begin * strides_[0]) * dtype_size(dtype_);
+    t.shape_[0] = end - begin;
+    return t;
+}
+
 int64_t Tensor::size(int64_t axis) const {
     if (axis < 0) axis += dim();
     return shape_.at(static_cast<std::size_t>(axis));

@@ -81,6 +81,8 @@ public:
     Tensor to_float32() const;
     // The first n entries along axis 0, sharing storage (throws std::out_of_range past the end).
     Tensor leading(int64_t n) const;
+    // Entries [begin, end) along axis 0, sharing storage (std::out_of_range outside the axis).
+    Tensor rows(int64_t begin, int64_t end) const;
     // Same storage, new shape; requires contiguity and an equal element count.
     Tensor reshape(Shape shape) const;
 

@@ -72,6 +72,20 @@ TEST(Tensor, LeadingEntriesShareStorage) {
     EXPECT_THROW(Tensor::zeros(DType::U8, {}).leading(0), std::out_of_range);
 }
 
+TEST(Tensor, RowRangesShareStorage) {
+    Tensor t = Tensor::uninitialized(DType::I32, {4, 3});
+    for (int i = 0; i < 12; ++i) t.data_mut<int32_t>()[i] = i;
+    const Tensor middle = t.rows(1, 3);
+    EXPECT_EQ(middle.shape(), (Shape{2, 3}));
+    EXPECT_EQ(middle.data<int32_t>(), t.data<int32_t>() + 3);
+    EXPECT_EQ(middle.data<int32_t>()[5], 8);
+    EXPECT_TRUE(middle.is_contiguous());
+    EXPECT_EQ(t.rows(4, 4).numel(), 0);
+    EXPECT_THROW(t.rows(2, 5), std::out_of_range);
+    EXPECT_THROW(t.rows(3, 2), std::out_of_range);
+    EXPECT_THROW(t.rows(-1, 2), std::out_of_range);
+}
+
 TEST(Tensor, LargeBuffersAreAlignedAndZeroedWhenAsked) {
     // Sizes on both sides of the huge-page threshold (2 MiB).
     for (int64_t n : {int64_t{64}, (int64_t{2} << 20) - 1, (int64_t{2} << 20) + 3}) {
