@@ -18,5 +18,6 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/vividConfigVersion.cmake
 install(FILES ${CMAKE_BINARY_DIR}/vividConfig.cmake ${CMAKE_BINARY_DIR}/vividConfigVersion.cmake
   DESTINATION ${VIVID_CMAKE_DIR})
 
+file(RELATIVE_PATH VIVID_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 configure_file(${CMAKE_SOURCE_DIR}/cmake/vivid.pc.in ${CMAKE_BINARY_DIR}/vivid.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/vivid.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
