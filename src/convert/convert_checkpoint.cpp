@@ -26,26 +26,10 @@ std::string read_text(const std::string& path) {
 }
 
 // The processors the HF converters save when none is given: VideoMAE's with mean = std = 0.5
-// (convert_videomae_to_pytorch.py), ViViT's defaults (convert_vivit_flax_to_pytorch.py).
-json default_preprocessor(CheckpointFormat from) {
-    json p = {{"crop_size", {{"height", 224}, {"width", 224}}},
-              {"do_center_crop", true},
-              {"do_normalize", true},
-              {"do_rescale", true},
-              {"do_resize", true},
-              {"image_mean", {0.5, 0.5, 0.5}},
-              {"image_processor_type", "VideoMAEImageProcessor"},
-              {"image_std", {0.5, 0.5, 0.5}},
-              {"resample", 2},
-              {"rescale_factor", 1.0 / 255.0},
-              {"size", {{"shortest_edge", 224}}}};
-    if (from == CheckpointFormat::VivitFlax) {
-        p["image_processor_type"] = "VivitImageProcessor";
-        p["do_normalize"] = false;
-        p["do_zero_centering"] = true;
-        p["size"] = {{"shortest_edge", 256}};
-    }
-    return p;
+// (convert_videomae_to_pytorch.py), ViViT's 2023 defaults (convert_vivit_flax_to_pytorch.py).
+std::string default_preprocessor_json(CheckpointFormat from) {
+    return preprocessor_config_to_json(default_preprocessor_config(
+        from == CheckpointFormat::VivitFlax ? "VivitImageProcessor" : "VideoMAEImageProcessor"));
 }
 
 std::string choose_config_text(const ConvertOptions& r, const Preset* preset) {
@@ -59,13 +43,6 @@ TensorMap read_source(const ConvertOptions& r) {
     return read_torch_state_dict(r.checkpoint).tensors;
 }
 
-// The HF architecture the converted folder holds: the config's, else what the weights say.
-std::string decide_architecture(const ModelConfig& config, const TensorMap& weights) {
-    const auto& declared = common_config(config).architectures;
-    if (!declared.empty()) return declared.front();
-    if (std::holds_alternative<VivitConfig>(config)) return "VivitForVideoClassification";
-    return weights.count("decoder.head.weight") ? "VideoMAEForPreTraining" : "VideoMAEForVideoClassification";
-}
 
 }  // namespace
 
@@ -102,16 +79,18 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
     out.weights = std::move(converted.tensors);
     out.warnings.insert(out.warnings.end(), converted.warnings.begin(), converted.warnings.end());
 
-    out.architecture = decide_architecture(out.config, out.weights);
-    std::visit([&](auto& c) { c.common.architectures = {out.architecture}; }, out.config);
     // As HF's strict load_state_dict: every weight present with its shape, none left over. The
-    // model's structure is built without kernels, so no weight is copied.
+    // model's structure is built without kernels, so no weight is copied; the model decides the
+    // architecture (the config's, else what the weights hold), as it will when loaded.
     std::vector<std::string> unused;
     try {
-        build_model(out.config, out.weights, r.checkpoint, KernelChoice::ShapeCheck, &unused);
+        out.architecture =
+            build_model(out.config, out.weights, r.checkpoint, KernelChoice::ShapeCheck, &unused)->architecture();
     } catch (const Error& e) {
-        throw Error(r.checkpoint, "does not fit " + out.architecture + " of " + config_source + ": " + e.problem());
+        throw Error(r.checkpoint, "does not fit the " + model_type(out.config) + " model of " + config_source + ": " +
+                                      e.problem());
     }
+    std::visit([&](auto& c) { c.common.architectures = {out.architecture}; }, out.config);
     if (!unused.empty())
         throw Error(r.checkpoint, "converted weight '" + unused.front() + "' is not part of " + out.architecture +
                                       " (" + std::to_string(unused.size()) + " such weights)");
@@ -123,8 +102,8 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
         out.preprocessor_json = read_text(r.preprocessor_config);
         load_preprocessor_config(r.preprocessor_config);  // validate before writing
     } else {
-        const json p = preset ? preset->preprocessor_config : default_preprocessor(r.from);
-        out.preprocessor_json = p.dump(2) + "\n";
+        out.preprocessor_json =
+            preset ? preset->preprocessor_config.dump(2) + "\n" : default_preprocessor_json(r.from);
     }
     return out;
 }

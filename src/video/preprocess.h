@@ -49,6 +49,14 @@ struct PreprocessorConfig {
     std::array<double, 3> image_std{0.5, 0.5, 0.5};
 };
 
+// HF's defaults for `processor_type` (VideoMAEImageProcessor, VivitImageProcessor): the one
+// place they are written. For ViViT, `offset_form` picks the 2024 processor (offset) over the
+// 2023 one (do_zero_centering).
+PreprocessorConfig default_preprocessor_config(const std::string& processor_type, bool offset_form = false);
+// preprocessor_config.json as HF's save_pretrained writes it for `config` (keys sorted,
+// 2-space indent, a final newline).
+std::string preprocessor_config_to_json(const PreprocessorConfig& config);
+
 // Reads preprocessor_config.json. Unknown processor types, unknown or ill-typed options,
 // unsupported sizes -> vivid::Error naming the file.
 PreprocessorConfig load_preprocessor_config(const std::string& path);

@@ -155,20 +155,9 @@ PreprocessorConfig parse_preprocessor_config(const std::string& json_text,
         reader.fail("unknown option '" + key + "' for " + c.image_processor_type);
     }
 
-    if (vivit && j.contains("offset")) {
-        // Written for the processor of 2024 on: `offset` replaced do_zero_centering (which
-        // that processor ignores), and its defaults changed.
-        c.size = ResizeTarget{256, 0, 0};
-        c.rescale_factor = 1.0 / 127.5;
-        c.offset = true;
-        c.do_zero_centering = false;
-        c.do_normalize = true;
-    } else if (vivit) {
-        // The 2023 processor (the one the ViViT conversion script used).
-        c.size = ResizeTarget{256, 0, 0};
-        c.do_zero_centering = true;
-        c.do_normalize = false;
-    }
+    // Written for the ViViT processor of 2024 on when it has `offset`.
+    const std::string type = c.image_processor_type;
+    c = default_preprocessor_config(type, vivit && j.contains("offset"));
 
     reader.read_bool("do_resize", c.do_resize);
     reader.read_size(c.size);
@@ -193,6 +182,45 @@ PreprocessorConfig parse_preprocessor_config(const std::string& json_text,
         for (double s : c.image_std)
             if (s == 0.0) reader.fail("image_std must not contain 0");
     return c;
+}
+
+PreprocessorConfig default_preprocessor_config(const std::string& processor_type, bool offset_form) {
+    PreprocessorConfig c;  // the struct's initialisers are VideoMAEImageProcessor's defaults
+    c.image_processor_type = processor_type;
+    if (processor_type != "VivitImageProcessor") return c;
+    c.size = ResizeTarget{256, 0, 0};
+    if (offset_form) {
+        // 2024 on: `offset` replaced do_zero_centering (which that processor ignores), and
+        // its defaults changed.
+        c.rescale_factor = 1.0 / 127.5;
+        c.offset = true;
+        c.do_normalize = true;
+    } else {
+        // The 2023 processor (the one the ViViT conversion script used).
+        c.do_zero_centering = true;
+        c.do_normalize = false;
+    }
+    return c;
+}
+
+std::string preprocessor_config_to_json(const PreprocessorConfig& c) {
+    json j = {{"crop_size", {{"height", c.crop_height}, {"width", c.crop_width}}},
+              {"do_center_crop", c.do_center_crop},
+              {"do_normalize", c.do_normalize},
+              {"do_rescale", c.do_rescale},
+              {"do_resize", c.do_resize},
+              {"image_mean", c.image_mean},
+              {"image_processor_type", c.image_processor_type},
+              {"image_std", c.image_std},
+              {"resample", static_cast<int>(c.resample)},
+              {"rescale_factor", c.rescale_factor}};
+    j["size"] = c.size.shortest_edge > 0 ? json{{"shortest_edge", c.size.shortest_edge}}
+                                         : json{{"height", c.size.height}, {"width", c.size.width}};
+    if (c.image_processor_type == "VivitImageProcessor") {
+        if (c.offset) j["offset"] = true;
+        else j["do_zero_centering"] = c.do_zero_centering;
+    }
+    return j.dump(2) + "\n";
 }
 
 PreprocessorConfig load_preprocessor_config(const std::string& path) {
