@@ -1,6 +1,7 @@
 #include "convert/presets.h"
 
 #include "convert/embedded_data.h"
+#include "formats/model_config.h"
 #include "vivid/vivid.h"
 
 #include <set>
@@ -26,18 +27,6 @@ const json& named_entry(const json& document, const char* table, const std::stri
     return entries.at(name);
 }
 
-// id2label / label2id exactly as HF's converters build them from the id2label file.
-void add_labels(json& config, const std::vector<std::string>& names) {
-    json id2label = json::object();
-    json label2id = json::object();
-    for (std::size_t id = 0; id < names.size(); ++id) {
-        id2label[std::to_string(id)] = names[id];
-        label2id[names[id]] = id;
-    }
-    config["id2label"] = std::move(id2label);
-    config["label2id"] = std::move(label2id);
-}
-
 // Mirrors the converter: defaults, then the size table, then what the name implies.
 json build_config(const json& document, const json& entry, const std::string& where,
                   const std::string& label_set) {
@@ -49,7 +38,7 @@ json build_config(const json& document, const json& entry, const std::string& wh
                                        architecture.get<std::string>(), where));
     }
     config.merge_patch(member(entry, "config", where));
-    if (!label_set.empty()) add_labels(config, label_names(label_set));
+    if (!label_set.empty()) add_label_maps(label_names(label_set), config);
     return config;
 }
 

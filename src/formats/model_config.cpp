@@ -190,16 +190,6 @@ VideoMAEConfig parse_videomae(const json& j, const std::string& source) {
     return c;
 }
 
-json labels_json(const CommonConfig& c, json& label2id) {
-    json id2label = json::object();
-    label2id = json::object();
-    for (std::size_t i = 0; i < c.id2label.size(); ++i) {
-        id2label[std::to_string(i)] = c.id2label[i];
-        label2id[c.id2label[i]] = static_cast<int64_t>(i);
-    }
-    return id2label;
-}
-
 bool default_labels(const CommonConfig& c) {
     return c.id2label == std::vector<std::string>{"LABEL_0", "LABEL_1"};
 }
@@ -208,11 +198,7 @@ bool default_labels(const CommonConfig& c) {
 // two LABEL_i labels are left out, as in HF's pre-training configs.
 void common_to_json(const CommonConfig& c, json& j) {
     j["architectures"] = c.architectures;
-    if (!default_labels(c)) {
-        json label2id;
-        j["id2label"] = labels_json(c, label2id);
-        j["label2id"] = label2id;
-    }
+    if (!default_labels(c)) add_label_maps(c.id2label, j);
     j["torch_dtype"] = c.torch_dtype;
 }
 
@@ -269,6 +255,17 @@ std::string model_config_to_json(const ModelConfig& config) {
     }
     j["model_type"] = model_type(config);
     return j.dump(2) + "\n";
+}
+
+void add_label_maps(const std::vector<std::string>& labels, nlohmann::json& config) {
+    json id2label = json::object();
+    json label2id = json::object();
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        id2label[std::to_string(i)] = labels[i];
+        label2id[labels[i]] = static_cast<int64_t>(i);
+    }
+    config["id2label"] = std::move(id2label);
+    config["label2id"] = std::move(label2id);
 }
 
 }  // namespace vivid

@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace vivid {
 
 // The PretrainedConfig fields vivid uses.
@@ -74,6 +76,10 @@ int64_t config_image_size(const ModelConfig& config);
 // the wrong type or an impossible value (e.g. hidden_size not divisible by heads) -> Error.
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source);
 ModelConfig load_model_config(const std::string& path);
+
+// Sets config["id2label"] = {"0": name, ...} and config["label2id"] = {name: 0, ...} as HF's
+// config and converters write them.
+void add_label_maps(const std::vector<std::string>& labels, nlohmann::json& config);
 
 // config.json as HF's save_pretrained writes it for this config: architectures, every
 // model field, id2label/label2id, model_type, torch_dtype (keys sorted, 2-space indent).
