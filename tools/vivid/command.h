@@ -30,6 +30,9 @@ void add_clip_options(CLI::App& cmd, Options& options);
 // --mask-ratio: a fraction in [0, 1).
 CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::string& help);
 
+// "wrote PATH (name [shape], ...)": what a command saved.
+void print_written(const std::string& path, const TensorFile& file);
+
 // Re-raises an error about a model input (source "pixel_values" or "bool_masked_pos") so that
 // it names the file the input came from.
 [[noreturn]] void rethrow_for_input(const Error& e, const std::string& pixel_values_from,

@@ -61,6 +61,24 @@ CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::stri
             "in [0, 1)"));
 }
 
+template <typename T>
+std::string describe(const std::string& name, const Array<T>& a) {
+    std::string shape;
+    for (int64_t d : a.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+    return name + " [" + shape + "]";
+}
+
+void print_written(const std::string& path, const TensorFile& file) {
+    std::string list;
+    auto add = [&](const auto& named) {
+        for (const auto& [name, array] : named) list += (list.empty() ? "" : ", ") + describe(name, array);
+    };
+    add(file.bytes);
+    add(file.indices);
+    add(file.floats);
+    std::printf("wrote %s (%s)\n", path.c_str(), list.c_str());
+}
+
 void rethrow_for_input(const Error& e, const std::string& pixel_values_from, const std::string& mask_from) {
     if (e.source() == "pixel_values") throw Error(pixel_values_from, "pixel_values " + e.problem());
     if (e.source() == "bool_masked_pos") throw Error(mask_from, "bool_masked_pos " + e.problem());

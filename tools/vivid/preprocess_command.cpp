@@ -34,6 +34,7 @@ void preprocess(const PreprocessArgs& a) {
     }
     file.floats = {{"pixel_values", std::move(v.pixel_values)}};
     write_tensor_file(a.output, file);
+    print_written(a.output, file);
 }
 
 void add_preprocess_command(CLI::App& app) {

@@ -46,6 +46,7 @@ void run(RunArgs a) {
     if (out.loss) file.floats.push_back({"loss", FloatArray{{1}, {*out.loss}}});
     if (a.mask_ratio >= 0) file.bytes.push_back({"bool_masked_pos", *mask});  // so the mask can be reused
     write_tensor_file(a.output, file);
+    print_written(a.output, file);
 }
 
 void add_run_command(CLI::App& app) {
