@@ -10,6 +10,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libgtest-dev libgmock-dev \
   nlohmann-json3-dev libcli11-dev \
   libdnnl-dev ocl-icd-opencl-dev \
-  libzip-dev zipcmp zipmerge ziptool \
+  libzip-dev zipcmp zipmerge ziptool libpng-dev \
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
   ffmpeg >/dev/null

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -60,8 +61,8 @@ enum class Sampling {
 // A dense row-major array crossing the API (pixel values, frames, masks, outputs).
 template <typename T>
 struct Array {
-    std::vector<int64_t> shape;
-    std::vector<T> values;  // the product of shape, row-major
+    std::vector<int64_t> shape{};
+    std::vector<T> values{};  // the product of shape, row-major
 };
 using FloatArray = Array<float>;
 using ByteArray = Array<uint8_t>;
@@ -75,14 +76,23 @@ struct Options {
     Sampling sampling = Sampling::Pipeline;
     int frame_sampling_rate = 1;  // Pipeline sampling takes every R-th frame (HF default 1)
     int clips = 1;                // K > 1: K clips spread over the video, logits averaged
+    // 3: three spatial crops per clip (start, center, end of the long side after the resize,
+    // as VideoMAE's and ViViT's test protocols take them), scores averaged over the K x 3 views.
+    int crops = 1;
     // The image processor's settings; empty: the model folder's preprocessor_config.json.
-    std::string preprocessor_config;
+    std::string preprocessor_config{};
     // Plain double-precision loops instead of the fast kernels: slow, for checking them.
     bool reference_kernels = false;
 };
 
+// How a pre-training mask hides patches.
+enum class Masking {
+    Tube,    // the same spatial patches in every temporal slot, as VideoMAE pre-training does
+    Random,  // any patches: exactly round(ratio * patches) per clip, chosen uniformly
+};
+
 struct Prediction {
-    std::string label;
+    std::string label{};
     double score = 0;  // softmax probability
 };
 
@@ -90,13 +100,13 @@ struct Prediction {
 struct Outputs {
     // Classifiers: (batch, labels). Pre-training: the reconstructed masked patches,
     // (batch, masked patches, 3 * tubelet * patch * patch), normalised like the loss's target.
-    FloatArray logits;
-    std::optional<float> loss;  // pre-training with a mask: the mean squared error on masked patches
+    FloatArray logits{};
+    std::optional<float> loss{};  // pre-training with a mask: the mean squared error on masked patches
 };
 
 // The image processor's steps, from preprocessor_config.json.
 struct Preprocessing {
-    std::string processor;         // "VideoMAEImageProcessor" or "VivitImageProcessor"
+    std::string processor{};         // "VideoMAEImageProcessor" or "VivitImageProcessor"
     int resize_shortest_edge = 0;  // > 0: the short side is resized to this, keeping the aspect ratio
     int resize_height = 0, resize_width = 0;  // else a fixed size (both 0: no resize)
     int crop_height = 0, crop_width = 0;      // center crop (0: none)
@@ -108,17 +118,39 @@ struct Preprocessing {
 };
 
 struct ModelInfo {
-    std::string folder;
-    std::string architecture;  // HF class, e.g. "VideoMAEForVideoClassification"
-    std::string model_type;    // "vivit" or "videomae"
+    std::string folder{};
+    std::string architecture{};  // HF class, e.g. "VideoMAEForVideoClassification"
+    std::string model_type{};    // "vivit" or "videomae"
     bool pretraining = false;  // VideoMAEForPreTraining: reconstructs masked patches, no labels
     int64_t parameters = 0;    // weights in the folder's file
     int64_t frames = 0, channels = 0, image_size = 0;  // input (frames, channels, size, size)
     int64_t patches = 0;       // tokens per clip without CLS; a bool_masked_pos row's length
     int64_t hidden_size = 0, layers = 0, heads = 0;
     bool norm_pix_loss = false;  // pre-training: the loss's target is normalised per patch
-    std::vector<std::string> labels;         // index -> name (empty for pre-training)
-    std::optional<Preprocessing> preprocessing;  // absent without preprocessor_config.json
+    std::vector<std::string> labels{};         // index -> name (empty for pre-training)
+    std::optional<Preprocessing> preprocessing{};  // absent without preprocessor_config.json
+};
+
+// Pictures of a VideoMAE pre-training reconstruction, each uint8 (T, H, W, 3) RGB in the
+// processor's pixel scale: the input; the input with the masked patches grey; and the
+// reconstruction: the model's output pasted into the masked patches (un-normalised with each
+// patch's own mean and variance when the model uses norm_pix_loss, as VideoMAE's own
+// visualisation does), the input elsewhere.
+struct Reconstruction {
+    float loss = 0;
+    ByteArray original{}, masked{}, reconstructed{};
+};
+// Writes the three as rows of one PNG (frames left to right), atomically.
+VIVID_API void write_reconstruction_png(const std::string& path, const Reconstruction& reconstruction);
+
+// One video of a batch run (Model::classify_each).
+struct VideoResult {
+    std::string path{};
+    std::vector<Prediction> labels{};  // empty when `error` is set
+    std::string error{};               // why the video could not be classified
+    int64_t frames = 0;              // frames in the model's input (clips x crops x frames)
+    double decode_ms = 0;            // decoding, sampling and preprocessing
+    double model_ms = 0;             // the forward and the softmax
 };
 
 class VIVID_API Model {
@@ -152,9 +184,21 @@ public:
     // Top-k labels from logits (batch, labels): softmax of the mean over the batch rows.
     std::vector<Prediction> top_labels(const FloatArray& logits, int top_k = 5) const;
 
-    // A VideoMAE tube mask (batch, patches): the same `ratio` of each temporal slot's spatial
-    // patches hidden in every slot, as VideoMAE pre-training does; random from `seed`.
-    ByteArray tube_mask(int64_t batch, double ratio, uint64_t seed) const;
+    // A pre-training mask (batch, patches), 1 = hidden. Tube: int(ratio * patches per slot) of
+    // each temporal slot's spatial patches, the same in every slot. Random: exactly
+    // round(ratio * patches) per clip. The same seed gives the same mask on every machine.
+    ByteArray mask(int64_t batch, double ratio, uint64_t seed, Masking masking = Masking::Tube) const;
+
+    // A pre-training model's reconstruction of one clip (pixel_values (1, T, C, H, W)) with a
+    // mask (1, patches): the loss and pictures of it (see Reconstruction).
+    Reconstruction reconstruct(const FloatArray& pixel_values, const ByteArray& bool_masked_pos);
+
+    // Classifies `videos` in order and hands each result to `on_result` (on the calling
+    // thread) as soon as it is ready. The next videos are decoded and preprocessed on a
+    // background thread while the model works, at most `prefetch` ahead (0: one at a time).
+    // A video that cannot be used gives a result with an error; the run goes on.
+    void classify_each(const std::vector<std::string>& videos, int top_k,
+                       const std::function<void(const VideoResult&)>& on_result, int prefetch = 2);
     // FLOPs of one forward over `batch` clips (1 multiply-add = 2 FLOP); `masked` is the
     // hidden patches per clip of a pre-training forward.
     double flops(int64_t batch, int64_t masked = 0) const;
@@ -165,6 +209,24 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// --- Many videos ----------------------------------------------------------------------------
+
+// The videos of a batch run: `inputs` (files as named; folders searched recursively for video
+// files by extension, .npy clips included) plus the paths listed in `list_file` (one per line,
+// # comments), sorted byte-wise without duplicates so every machine sees the same order.
+VIVID_API std::vector<std::string> find_videos(const std::vector<std::string>& inputs,
+                                               const std::string& list_file = "");
+
+// Part `index` of `count` of a sorted video list, for spreading a run over machines.
+struct Shard {
+    int index = 0;
+    int count = 1;
+};
+// "I/N" -> Shard; an Error naming `source` unless it is two integers with 0 <= I < N.
+VIVID_API Shard parse_shard(const std::string& text, const std::string& source);
+// The videos at positions p with p % count == index: disjoint parts that together are all.
+VIVID_API std::vector<std::string> take_shard(const std::vector<std::string>& videos, Shard shard);
+
 // The vector kernels this CPU runs and its bf16 hardware, e.g. "avx2 (cpu: avx2)".
 VIVID_API std::string kernels_in_use();
 
@@ -173,9 +235,9 @@ VIVID_API std::string kernels_in_use();
 // A video decoded, sampled and preprocessed as the HF pipeline and image processor do, for
 // K = options.clips clips.
 struct PreprocessedVideo {
-    ByteArray frames;         // the sampled decoded frames (K, T, H, W, 3)
-    IndexArray indices;       // which decoded frames they are (K, T)
-    FloatArray pixel_values;  // (K, T, C, H', W'): a batch of K clips
+    ByteArray frames{};         // the sampled decoded frames (K, T, H, W, 3)
+    IndexArray indices{};       // which decoded frames they are (K, T)
+    FloatArray pixel_values{};  // (K, T, C, H', W'): a batch of K clips
 };
 // `num_frames` frames per clip (fewer when the video is too short for pipeline sampling, as
 // HF gives). `options.preprocessor_config` must name the processor's config file.
@@ -186,9 +248,9 @@ VIVID_API PreprocessedVideo preprocess_video(const std::string& video, int64_t n
 // The tensors of a safetensors file by element type: float (F32; BF16 and F16 widened),
 // bytes (U8, BOOL) and indices (I64, I32 widened).
 struct TensorFile {
-    std::vector<std::pair<std::string, FloatArray>> floats;
-    std::vector<std::pair<std::string, ByteArray>> bytes;
-    std::vector<std::pair<std::string, IndexArray>> indices;
+    std::vector<std::pair<std::string, FloatArray>> floats{};
+    std::vector<std::pair<std::string, ByteArray>> bytes{};
+    std::vector<std::pair<std::string, IndexArray>> indices{};
 };
 VIVID_API TensorFile read_tensor_file(const std::string& path);
 // The float tensor `name` (pixel_values, say) or the byte tensor `name` (bool_masked_pos);
@@ -209,17 +271,17 @@ VIVID_API CheckpointFormat parse_checkpoint_format(const std::string& name, cons
 
 struct ConvertOptions {
     CheckpointFormat from = CheckpointFormat::VideoMAEPth;
-    std::string checkpoint;
-    std::string preset;  // a released model's name (convert_presets()); or:
-    std::string config;  // an HF-style config.json giving the architecture
-    std::string preprocessor_config;  // to save; default: the preset's, else HF's default
+    std::string checkpoint{};
+    std::string preset{};  // a released model's name (convert_presets()); or:
+    std::string config{};  // an HF-style config.json giving the architecture
+    std::string preprocessor_config{};  // to save; default: the preset's, else HF's default
     bool replace = false;             // replace a non-empty output folder
 };
 
 struct ConvertResult {
-    std::string architecture;
+    std::string architecture{};
     int64_t tensors = 0;
-    std::vector<std::string> warnings;
+    std::vector<std::string> warnings{};
 };
 
 // Converts `options.checkpoint` into an HF model folder `out` (model.safetensors, config.json,
@@ -229,8 +291,8 @@ struct ConvertResult {
 VIVID_API ConvertResult convert(const ConvertOptions& options, const std::string& out);
 
 struct PresetInfo {
-    std::string name;
-    std::string format;                 // "vivit-flax" or "videomae-pth"
+    std::string name{};
+    std::string format{};                 // "vivit-flax" or "videomae-pth"
     bool has_reference_values = false;  // the HF script's asserted logits, for verify_preset
 };
 VIVID_API std::vector<PresetInfo> convert_presets();
@@ -240,7 +302,7 @@ VIVID_API std::vector<PresetInfo> convert_presets();
 struct Check {
     bool passed = false;
     double max_difference = 0;  // 0 for shape checks
-    std::string line;       // "PASS logits[0, :3] max |diff| 2.1e-05 <= 1e-04"
+    std::string line{};       // "PASS logits[0, :3] max |diff| 2.1e-05 <= 1e-04"
 };
 
 // Runs `model` on pixel_values (and mask) and compares the leading values of logits[0]

@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include "api/arrays.h"
+#include "api/model_impl.h"
 #include "api/model_info.h"
 #include "core/thread_scope.h"
 #include "models/masking.h"
@@ -17,57 +18,6 @@
 
 namespace vivid {
 
-struct Model::Impl {
-    Options options;
-    int threads = 1;
-    ModelInfo info;
-    std::unique_ptr<VideoModel> model;
-    // The image processor: parsed at load, but a bad file only matters once a video is used.
-    std::optional<PreprocessorConfig> processor;
-    std::optional<Error> processor_error;
-
-    const PreprocessorConfig& require_processor() const {
-        if (processor_error) throw *processor_error;
-        if (!processor)
-            throw Error(info.folder, "has no preprocessor_config.json: the image processor settings a video needs "
-                                     "(name a preprocessor config in the options)");
-        return *processor;
-    }
-
-    void require_classifier() const {
-        if (info.pretraining)
-            throw Error(info.folder, info.architecture + " reconstructs masked patches; it has no labels to classify");
-    }
-
-    Tensor frames_to_pixel_values(const ByteArray& frames) const {
-        const Tensor t = view_of(frames, "frames");
-        if (t.dim() != 4 || t.size(3) != 3)
-            throw Error("frames", "shape " + shape_to_string(t.shape()) + " is not (T, H, W, 3) RGB");
-        if (t.size(0) != info.frames)
-            throw Error("frames", "has " + std::to_string(t.size(0)) + " frames but the model takes " +
-                                      std::to_string(info.frames));
-        const Tensor pixels = preprocess_clip(require_processor(), t);
-        Shape shape{1};
-        shape.insert(shape.end(), pixels.shape().begin(), pixels.shape().end());
-        return pixels.reshape(shape);
-    }
-
-    Tensor video_to_pixel_values(const std::string& video) const {
-        SamplingOptions sampling;
-        sampling.num_frames = info.frames;
-        sampling.frame_sampling_rate = options.frame_sampling_rate;
-        sampling.mode = options.sampling == Sampling::Uniform ? SamplingOptions::Mode::Uniform
-                                                               : SamplingOptions::Mode::Pipeline;
-        sampling.clips = options.clips;
-        sampling.decoder_threads = threads;
-        return video_pixel_values(video, require_processor(), sampling);
-    }
-
-    FloatArray logits(const Tensor& pixel_values) {
-        return float_array(model->forward(pixel_values, nullptr).logits);
-    }
-};
-
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
@@ -76,6 +26,8 @@ Model::~Model() = default;
 Model Model::load(const std::string& folder_path, const Options& options) {
     if (options.threads < 0) throw Error(folder_path, "thread count " + std::to_string(options.threads) + " is negative");
     if (options.clips < 1) throw Error(folder_path, "clip count " + std::to_string(options.clips) + " is below 1");
+    if (options.crops != 1 && options.crops != 3)
+        throw Error(folder_path, "crop count " + std::to_string(options.crops) + " is not 1 or 3");
     if (options.frame_sampling_rate < 1)
         throw Error(folder_path, "frame sampling rate " + std::to_string(options.frame_sampling_rate) + " is below 1");
     auto impl = std::make_unique<Impl>();
@@ -171,13 +123,14 @@ std::vector<Prediction> Model::top_labels(const FloatArray& logits, int top_k) c
     return out;
 }
 
-ByteArray Model::tube_mask(int64_t batch, double ratio, uint64_t seed) const {
+ByteArray Model::mask(int64_t batch, double ratio, uint64_t seed, Masking masking) const {
     const auto* mae = std::get_if<VideoMAEConfig>(&impl_->model->config());
     if (!impl_->info.pretraining || !mae)
         throw Error(impl_->info.folder, impl_->info.architecture + " takes no mask");
     if (batch < 1) throw Error("batch", std::to_string(batch) + " is below 1");
+    if (masking == Masking::Random) return byte_array(random_mask(batch, impl_->info.patches, ratio, seed));
     const int64_t per_slice = (mae->image_size / mae->patch_size) * (mae->image_size / mae->patch_size);
-    return byte_array(vivid::tube_mask(batch, impl_->info.patches / per_slice, per_slice, ratio, seed));
+    return byte_array(tube_mask(batch, impl_->info.patches / per_slice, per_slice, ratio, seed));
 }
 
 double Model::flops(int64_t batch, int64_t masked) const { return impl_->model->forward_flops(batch, masked); }

@@ -68,6 +68,16 @@ void write_file_atomically(const fs::path& path, const std::string& text) {
     write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
 }
 
+// ".NAME<kind>RANDOM": a hidden name beside `dir`. Appended piece by piece: GCC 12 reports a
+// false -Wrestrict on "literal" + std::string here (GCC bug 105651).
+std::string hidden_name(const fs::path& dir, const char* kind) {
+    std::string name = ".";
+    name += dir.filename().string();
+    name += kind;
+    name += random_suffix();
+    return name;
+}
+
 void build_directory_atomically(const fs::path& dir, bool replace,
                                 const std::function<void(const fs::path&)>& fill) {
     std::error_code ec;
@@ -80,7 +90,7 @@ void build_directory_atomically(const fs::path& dir, bool replace,
     fs::path parent = dir.parent_path();
     if (parent.empty()) parent = ".";
     if (!fs::is_directory(parent, ec)) throw Error(dir.string(), "parent folder does not exist");
-    const fs::path tmp = parent / ("." + dir.filename().string() + ".tmp." + random_suffix());
+    const fs::path tmp = parent / hidden_name(dir, ".tmp.");
     if (!fs::create_directory(tmp, ec))
         throw Error(dir.string(), "cannot create a temporary folder beside it: " + ec.message());
     try {
@@ -89,7 +99,7 @@ void build_directory_atomically(const fs::path& dir, bool replace,
         fsync_path(tmp, O_RDONLY);
         if (exists) {
             // Move the old folder aside first so a failure never leaves neither.
-            const fs::path old = parent / ("." + dir.filename().string() + ".old." + random_suffix());
+            const fs::path old = parent / hidden_name(dir, ".old.");
             fs::rename(dir, old);
             fs::rename(tmp, dir);
             fs::remove_all(old, ec);

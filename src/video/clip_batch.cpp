@@ -22,8 +22,27 @@ Tensor stack_clips(const std::vector<Tensor>& parts, const std::string& video) {
     return out;
 }
 
+namespace {
+
+// The views of one clip: its center crop, or its start, center and end crops.
+void add_views(const Tensor& frames, const PreprocessorConfig& processor, int crops, std::vector<Tensor>& out) {
+    if (crops == 1) {
+        out.push_back(preprocess_clip(processor, frames));
+        return;
+    }
+    for (CropPosition where : {CropPosition::Start, CropPosition::Center, CropPosition::End})
+        out.push_back(preprocess_clip(processor, frames, where));
+}
+
+void check_crops(int crops, const std::string& source) {
+    if (crops != 1 && crops != 3) throw Error(source, "crop count " + std::to_string(crops) + " is not 1 or 3");
+}
+
+}  // namespace
+
 Tensor video_pixel_values(const std::string& video, const PreprocessorConfig& processor,
-                          const SamplingOptions& sampling) {
+                          const SamplingOptions& sampling, int crops) {
+    check_crops(crops, video);
     const std::vector<SampledClip> clips = read_clips(video, sampling);
     std::vector<Tensor> pixels;
     for (std::size_t k = 0; k < clips.size(); ++k) {
@@ -33,9 +52,16 @@ Tensor video_pixel_values(const std::string& video, const PreprocessorConfig& pr
                                    " (too short for frame sampling rate " +
                                    std::to_string(sampling.frame_sampling_rate) +
                                    "; use a lower rate or uniform sampling)");
-        pixels.push_back(preprocess_clip(processor, clips[k].frames));
+        add_views(clips[k].frames, processor, crops, pixels);
     }
     return stack_clips(pixels, video);
+}
+
+Tensor frames_pixel_values(const Tensor& frames, const PreprocessorConfig& processor, int crops) {
+    check_crops(crops, "frames");
+    std::vector<Tensor> pixels;
+    add_views(frames, processor, crops, pixels);
+    return stack_clips(pixels, "frames");
 }
 
 }  // namespace vivid

@@ -70,6 +70,11 @@ std::array<int, 2> resized_frame_size(const PreprocessorConfig& config, int heig
 // frames: uint8 (T,H,W,3) -> float32 (T,3,H',W'), exactly as HF's processor computes
 // pixel_values for one video (the caller adds the batch dimension). With neither rescale nor
 // normalize HF would keep uint8 values; they are returned as (exact) float32.
-Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames);
+// `crop` moves the crop window along the long side of the resized frame (Start: left or top,
+// End: right or bottom; the short side stays centred), for multi-crop evaluation. Center is
+// HF's center crop.
+enum class CropPosition { Start, Center, End };
+Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames,
+                       CropPosition crop = CropPosition::Center);
 
 }  // namespace vivid

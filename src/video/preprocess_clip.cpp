@@ -97,7 +97,7 @@ std::array<int, 2> resized_frame_size(const PreprocessorConfig& config, int heig
                     : std::array<int, 2>{s.shortest_edge, new_long};
 }
 
-Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames_in) {
+Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames_in, CropPosition crop) {
     if (frames_in.dtype() != DType::U8 || frames_in.dim() != 4 || frames_in.size(3) != 3)
         throw Error("preprocess", "frames must be uint8 (T,H,W,3), got " +
                                       std::string(dtype_name(frames_in.dtype())) + " " +
@@ -115,8 +115,13 @@ Tensor preprocess_clip(const PreprocessorConfig& config, const Tensor& frames_in
     const int out_w = config.do_center_crop ? config.crop_width : rw;
     // center_crop: top = (H - ch) // 2 (floor); where that falls outside the image HF pads
     // with zeros, which is the same as reading 0 for source pixels outside the image.
-    const int top = config.do_center_crop ? floor_div2(rh - out_h) : 0;
-    const int left = config.do_center_crop ? floor_div2(rw - out_w) : 0;
+    int top = config.do_center_crop ? floor_div2(rh - out_h) : 0;
+    int left = config.do_center_crop ? floor_div2(rw - out_w) : 0;
+    if (config.do_center_crop && crop != CropPosition::Center) {
+        // VideoMAE's uniform_crop: the window slides along the longer side only.
+        int& offset = rh > rw ? top : left;
+        offset = crop == CropPosition::Start ? 0 : (rh > rw ? rh - out_h : rw - out_w);
+    }
     const int y0 = std::max(0, top), y1 = std::min(rh, top + out_h);
     const int x0 = std::max(0, left), x1 = std::min(rw, left + out_w);
     const int win_h = std::max(0, y1 - y0), win_w = std::max(0, x1 - x0);

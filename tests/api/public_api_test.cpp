@@ -130,7 +130,7 @@ TEST(PublicApi, BadInputsAreErrorsNamingTheInput) {
         EXPECT_EQ(e.source(), "pixel_values");
         EXPECT_NE(std::string(e.what()).find("5 values"), std::string::npos) << e.what();
     }
-    EXPECT_THROW(model.tube_mask(1, 0.5, 0), vivid::Error);  // ViViT takes no mask
+    EXPECT_THROW(model.mask(1, 0.5, 0), vivid::Error);  // ViViT takes no mask
     try {
         vivid::Model::load("/nonexistent/model");
         FAIL() << "no error";

@@ -44,8 +44,9 @@ void check_bf16(KernelChoice kernels, const char* name) {
             EXPECT_EQ(argmax(out.logits.data<float>() + b * labels, labels), argmax(want.data<float>() + b * labels, labels))
                 << name << " clip " << b;
     }
-    if (out.loss.defined())
+    if (out.loss.defined()) {
         EXPECT_NEAR(out.loss.data<float>()[0], io.at("loss").data<float>()[0], kBf16LogitBound) << name;
+    }
 }
 
 const char* const kCases[] = {"vivit_tiny", "vivit_tiny_batch2", "videomae_tiny_finetuned", "videomae_tiny_nomeanpool",

@@ -60,7 +60,7 @@ void bench(const BenchArgs& a) {
         if (info.pretraining) mask = read_byte_tensor(a.input, "bool_masked_pos");
     } else {
         pixel_values = random_pixel_values(info, a.batch);
-        if (info.pretraining) mask = model.tube_mask(a.batch, a.mask_ratio, 0);
+        if (info.pretraining) mask = model.mask(a.batch, a.mask_ratio, 0);
     }
     const int64_t batch = pixel_values.shape.empty() ? 0 : pixel_values.shape[0];
     Outputs out;

@@ -1,9 +1,18 @@
-// vivid classify: video file(s) -> top-k labels with softmax probabilities, like the HF
-// video-classification pipeline ([{"score": ..., "label": ...}, ...]).
+// vivid classify: video files or folders -> top-k labels with softmax probabilities, like the
+// HF video-classification pipeline. One video prints its labels (or [{"score", "label"}] with
+// --json); a batch (several videos, folders, --list, --out or --jsonl) writes one JSON Lines
+// record per video, goes on past a bad video, can be sharded over machines and resumed.
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "batch_output.h"
 #include "command.h"
 
 namespace vivid::cli {
@@ -11,41 +20,109 @@ namespace {
 
 struct ClassifyArgs {
     std::string model_dir;
-    std::vector<std::string> videos;
+    std::vector<std::string> inputs;
+    std::string list_file;
     int top_k = 5;
     bool json = false;
+    bool jsonl = false;
+    std::string out;
+    bool resume = false;
+    std::string shard;
+    int shard_count = 0;
+    int prefetch = 2;
     Options options;
 };
 
-nlohmann::json to_json(const std::vector<Prediction>& predictions) {
+nlohmann::json labels_json(const std::vector<Prediction>& predictions) {
     nlohmann::json list = nlohmann::json::array();
-    for (const Prediction& p : predictions) list.push_back({{"score", p.score}, {"label", p.label}});
+    for (const Prediction& p : predictions) list.push_back({{"label", p.label}, {"score", p.score}});
     return list;
 }
 
-void classify(const ClassifyArgs& a) {
-    Model model = Model::load(a.model_dir, a.options);
-    for (const std::string& video : a.videos) {
-        const std::vector<Prediction> predictions = model.classify(video, a.top_k);
-        if (a.json && a.videos.size() == 1) {
-            std::printf("%s\n", to_json(predictions).dump().c_str());
-        } else if (a.json) {  // several videos: JSON Lines, one object per video
-            std::printf("%s\n", nlohmann::json({{"video", video}, {"predictions", to_json(predictions)}}).dump().c_str());
-        } else {
-            if (a.videos.size() > 1) std::printf("%s\n", video.c_str());
-            for (const Prediction& p : predictions) std::printf("%8.4f  %s\n", p.score, p.label.c_str());
-        }
-        std::fflush(stdout);
+nlohmann::json record(const VideoResult& r) {
+    if (!r.error.empty()) return {{"path", r.path}, {"error", r.error}};
+    return {{"path", r.path},         {"labels", labels_json(r.labels)}, {"frames", r.frames},
+            {"decode_ms", r.decode_ms}, {"model_ms", r.model_ms}};
+}
+
+bool is_batch(const ClassifyArgs& a) {
+    if (a.inputs.size() != 1 || !a.list_file.empty() || !a.out.empty() || a.jsonl || !a.shard.empty() ||
+        a.shard_count > 0 || a.resume)
+        return true;
+    return std::filesystem::is_directory(a.inputs.front());
+}
+
+// One video named on its own: a bad file is bad input (exit status 2), as for every command.
+void classify_one(Model& model, const ClassifyArgs& a) {
+    const std::vector<Prediction> predictions = model.classify(a.inputs.front(), a.top_k);
+    if (a.json) {
+        nlohmann::json list = nlohmann::json::array();  // the HF pipeline's order of keys
+        for (const Prediction& p : predictions) list.push_back({{"score", p.score}, {"label", p.label}});
+        std::printf("%s\n", list.dump().c_str());
+    } else {
+        for (const Prediction& p : predictions) std::printf("%8.4f  %s\n", p.score, p.label.c_str());
     }
+}
+
+void classify_batch(Model& model, const ClassifyArgs& a) {
+    std::vector<std::string> videos = take_shard(find_videos(a.inputs, a.list_file), choose_shard(a.shard, a.shard_count));
+    RecordFile out(a.out, a.resume);
+    std::vector<std::string> todo;
+    for (const std::string& v : videos)
+        if (!out.has(v)) todo.push_back(v);
+    const bool records_on_stdout = a.jsonl || a.json;
+    Progress progress(static_cast<int64_t>(todo.size()), static_cast<int64_t>(videos.size() - todo.size()));
+    int64_t failed = 0;
+    model.classify_each(
+        todo, a.top_k,
+        [&](const VideoResult& r) {
+            const std::string line = record(r).dump();
+            out.append(line);
+            if (records_on_stdout) {
+                std::printf("%s\n", line.c_str());
+                std::fflush(stdout);
+            } else if (a.out.empty()) {
+                if (r.error.empty()) {
+                    std::printf("%s\n", r.path.c_str());
+                    for (const Prediction& p : r.labels) std::printf("%8.4f  %s\n", p.score, p.label.c_str());
+                    std::fflush(stdout);
+                }
+            }
+            if (!r.error.empty()) {
+                ++failed;
+                progress.note(std::string("vivid: error: ") + r.error);
+            }
+            progress.step(!r.error.empty());
+        },
+        a.prefetch);
+    progress.finish();
+    if (failed > 0) std::exit(1);
+}
+
+void classify(const ClassifyArgs& a) {
+    if (a.inputs.empty() && a.list_file.empty()) throw Error("vivid classify", "no videos given (name files, folders or --list)");
+    Model model = Model::load(a.model_dir, a.options);
+    if (is_batch(a)) classify_batch(model, a);
+    else classify_one(model, a);
 }
 
 void add_classify_command(CLI::App& app) {
     auto a = std::make_shared<ClassifyArgs>();
-    CLI::App* cmd = app.add_subcommand("classify", "classify video files with a ViViT/VideoMAE model folder");
+    CLI::App* cmd = app.add_subcommand("classify", "classify videos (files or folders) with a ViViT/VideoMAE model folder");
     cmd->add_option("--model", a->model_dir, "HF model folder")->required();
-    cmd->add_option("videos", a->videos, "video files (or .npy uint8 clips)")->required();
-    cmd->add_option("--top-k", a->top_k, "how many labels to print (default 5)")->check(CLI::PositiveNumber);
-    cmd->add_flag("--json", a->json, "print JSON like the HF pipeline (JSON Lines for several videos)");
+    cmd->add_option("inputs", a->inputs, "video files (or .npy uint8 clips) and folders (searched recursively)");
+    cmd->add_option("--list", a->list_file, "a file naming one video (or folder) per line");
+    cmd->add_option("--top-k", a->top_k, "how many labels per video (default 5)")->check(CLI::PositiveNumber);
+    cmd->add_flag("--json", a->json, "one video: JSON like the HF pipeline; several: JSON Lines records");
+    cmd->add_flag("--jsonl", a->jsonl, "JSON Lines records on stdout, one per video");
+    cmd->add_option("--out", a->out, "append JSON Lines records here, one per video, flushed as each is done");
+    cmd->add_flag("--resume", a->resume, "skip the videos --out already records")->needs("--out");
+    cmd->add_option("--shard", a->shard, "I/N: take part I (from 0) of N of the sorted videos");
+    cmd->add_option("--shard-count", a->shard_count, "N parts, part from JOB_COMPLETION_INDEX (Kubernetes)")
+        ->check(CLI::PositiveNumber)
+        ->excludes("--shard");
+    cmd->add_option("--prefetch", a->prefetch, "videos decoded ahead of the model (default 2; 0: one at a time)")
+        ->check(CLI::NonNegativeNumber);
     add_video_options(*cmd, a->options);
     add_clip_options(*cmd, a->options);
     add_precision_option(*cmd, a->options);

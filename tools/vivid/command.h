@@ -27,6 +27,13 @@ void add_precision_option(CLI::App& cmd, Options& options);
 void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_option = true);
 // --sampling pipeline|uniform and --clips, for the commands that can use several clips.
 void add_clip_options(CLI::App& cmd, Options& options);
+// A mask the command makes itself: --mask-ratio R [--masking tube|random] [--seed S].
+struct MaskRequest {
+    double ratio = -1;  // < 0: none asked for
+    Masking masking = Masking::Tube;
+    uint64_t seed = 0;
+};
+void add_masking_options(CLI::App& cmd, MaskRequest& mask);
 // --mask-ratio: a fraction in [0, 1).
 CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::string& help);
 

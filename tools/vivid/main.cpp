@@ -49,6 +49,18 @@ void add_clip_options(CLI::App& cmd, Options& options) {
         ->check(CLI::IsMember({"pipeline", "uniform"}));
     cmd.add_option("--clips", options.clips, "clips spread over the video; logits are averaged")
         ->check(CLI::PositiveNumber);
+    cmd.add_option("--crops", options.crops, "1 (center) or 3 (start, center, end of the long side) crops per clip")
+        ->check(CLI::IsMember({1, 3}));
+}
+
+void add_masking_options(CLI::App& cmd, MaskRequest& mask) {
+    add_mask_ratio_option(cmd, mask.ratio, "pre-training: hide this fraction of the patches (e.g. 0.9)");
+    cmd.add_option_function<std::string>(
+           "--masking", [&mask](const std::string& s) { mask.masking = s == "random" ? Masking::Random : Masking::Tube; },
+           "with --mask-ratio: tube (the same patches in every temporal slot, default) or random")
+        ->check(CLI::IsMember({"tube", "random"}))
+        ->needs("--mask-ratio");
+    cmd.add_option("--seed", mask.seed, "random seed for --mask-ratio (default 0)")->needs("--mask-ratio");
 }
 
 CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::string& help) {

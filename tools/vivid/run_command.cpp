@@ -15,8 +15,7 @@ struct RunArgs {
     std::string mask_file;
     std::string output;
     std::string kernels = "optimized";
-    double mask_ratio = -1;  // < 0: no generated mask
-    uint64_t seed = 0;
+    MaskRequest make_mask;
     Options options;
 };
 
@@ -28,12 +27,14 @@ void run(RunArgs a) {
         from_file ? read_float_tensor(a.pixel_values_file, "pixel_values") : model.pixel_values(a.video_file);
     const std::string pv_source = from_file ? a.pixel_values_file : a.video_file;
     const std::string mask_source = a.mask_file.empty() ? "--mask-ratio" : a.mask_file;
-    const bool masked = !a.mask_file.empty() || a.mask_ratio >= 0;
+    const bool masked = !a.mask_file.empty() || a.make_mask.ratio >= 0;
     if (masked && !model.info().pretraining)
         throw Error(mask_source, "a mask was given but " + model.info().architecture + " takes none");
     std::optional<ByteArray> mask;
     if (!a.mask_file.empty()) mask = read_byte_tensor(a.mask_file, "bool_masked_pos");
-    if (a.mask_ratio >= 0) mask = model.tube_mask(pixel_values.shape.empty() ? 0 : pixel_values.shape[0], a.mask_ratio, a.seed);
+    if (a.make_mask.ratio >= 0)
+        mask = model.mask(pixel_values.shape.empty() ? 0 : pixel_values.shape[0], a.make_mask.ratio, a.make_mask.seed,
+                          a.make_mask.masking);
 
     Outputs out;
     try {
@@ -44,7 +45,7 @@ void run(RunArgs a) {
     TensorFile file;
     file.floats = {{"pixel_values", pixel_values}, {"logits", out.logits}};
     if (out.loss) file.floats.push_back({"loss", FloatArray{{1}, {*out.loss}}});
-    if (a.mask_ratio >= 0) file.bytes.push_back({"bool_masked_pos", *mask});  // so the mask can be reused
+    if (a.make_mask.ratio >= 0) file.bytes.push_back({"bool_masked_pos", *mask});  // so the mask can be reused
     write_tensor_file(a.output, file);
     print_written(a.output, file);
 }
@@ -58,9 +59,8 @@ void add_run_command(CLI::App& app) {
     auto* video = cmd->add_option("--video", a->video_file, "video file or .npy uint8 (T,H,W,3) clip");
     pv->excludes(video);
     cmd->add_option("--mask", a->mask_file, "safetensors file holding bool_masked_pos (B, num_patches)");
-    add_mask_ratio_option(*cmd, a->mask_ratio, "pre-training: generate a tube mask hiding this fraction (e.g. 0.9)")
-        ->excludes("--mask");
-    cmd->add_option("--seed", a->seed, "random seed for --mask-ratio (default 0)");
+    add_masking_options(*cmd, a->make_mask);
+    cmd->get_option("--mask-ratio")->excludes("--mask");
     cmd->add_option("--save-outputs", a->output, "output .safetensors (pixel_values, logits, loss)")->required();
     cmd->add_option("--kernels", a->kernels, "kernel set: optimized (default) or reference")
         ->check(CLI::IsMember({"optimized", "reference"}));

@@ -1,0 +1,63 @@
+// What a vivid::Model holds, shared by the files that implement its calls.
+#pragma once
+
+#include <optional>
+
+#include "api/arrays.h"
+#include "models/model.h"
+#include "video/clip_batch.h"
+#include "video/preprocess.h"
+#include "vivid/vivid.h"
+
+namespace vivid {
+
+struct Model::Impl {
+    Options options;
+    int threads = 1;
+    ModelInfo info;
+    std::unique_ptr<VideoModel> model;
+    // The image processor: parsed at load, but a bad file only matters once a video is used.
+    std::optional<PreprocessorConfig> processor;
+    std::optional<Error> processor_error;
+
+    const PreprocessorConfig& require_processor() const {
+        if (processor_error) throw *processor_error;
+        if (!processor)
+            throw Error(info.folder, "has no preprocessor_config.json: the image processor settings a video needs "
+                                     "(name a preprocessor config in the options)");
+        return *processor;
+    }
+
+    void require_classifier() const {
+        if (info.pretraining)
+            throw Error(info.folder, info.architecture + " reconstructs masked patches; it has no labels to classify");
+    }
+
+    Tensor frames_to_pixel_values(const ByteArray& frames) const {
+        const Tensor t = view_of(frames, "frames");
+        if (t.dim() != 4 || t.size(3) != 3)
+            throw Error("frames", "shape " + shape_to_string(t.shape()) + " is not (T, H, W, 3) RGB");
+        if (t.size(0) != info.frames)
+            throw Error("frames", "has " + std::to_string(t.size(0)) + " frames but the model takes " +
+                                      std::to_string(info.frames));
+        return frames_pixel_values(t, require_processor(), options.crops);
+    }
+
+    // `decoder_threads` 0: the model's thread count.
+    Tensor video_to_pixel_values(const std::string& video, int decoder_threads = 0) const {
+        SamplingOptions sampling;
+        sampling.num_frames = info.frames;
+        sampling.frame_sampling_rate = options.frame_sampling_rate;
+        sampling.mode = options.sampling == Sampling::Uniform ? SamplingOptions::Mode::Uniform
+                                                               : SamplingOptions::Mode::Pipeline;
+        sampling.clips = options.clips;
+        sampling.decoder_threads = decoder_threads > 0 ? decoder_threads : threads;
+        return video_pixel_values(video, require_processor(), sampling, options.crops);
+    }
+
+    FloatArray logits(const Tensor& pixel_values) {
+        return float_array(model->forward(pixel_values, nullptr).logits);
+    }
+};
+
+}  // namespace vivid

@@ -1,0 +1,52 @@
+// What a batch run needs around the library: which shard this process takes (flags or the
+// scheduler's environment), the JSON Lines file it appends to and resumes from, and a
+// progress bar on a terminal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <set>
+#include <string>
+
+#include "vivid/vivid.h"
+
+namespace vivid::cli {
+
+// --shard I/N; else SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT;
+// else JOB_COMPLETION_INDEX of --shard-count N; else the whole list.
+Shard choose_shard(const std::string& shard_flag, int shard_count);
+
+// The --out file: records already there (for --resume) and appending, one flushed line at a
+// time. A last line cut short by a killed run is dropped before anything is appended.
+class RecordFile {
+public:
+    RecordFile(const std::string& path, bool resume);  // empty path: no file
+    ~RecordFile();
+    RecordFile(const RecordFile&) = delete;
+    RecordFile& operator=(const RecordFile&) = delete;
+    bool has(const std::string& video) const { return recorded_.count(video) != 0; }
+    void append(const std::string& line);
+
+private:
+    std::string path_;
+    std::FILE* file_ = nullptr;
+    std::set<std::string> recorded_;
+};
+
+// done/total, failed, videos/s and time left, redrawn on stderr when it is a terminal.
+class Progress {
+public:
+    Progress(int64_t total, int64_t skipped);
+    void step(bool failed);
+    void note(const std::string& line);  // a message line, printed above the bar
+    void finish();
+
+private:
+    void draw();
+    bool terminal_;
+    int64_t total_, skipped_, done_ = 0, failed_ = 0;
+    std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace vivid::cli
