@@ -33,13 +33,16 @@ struct ClassifyArgs {
     Options options;
 };
 
-nlohmann::json labels_json(const std::vector<Prediction>& predictions) {
-    nlohmann::json list = nlohmann::json::array();
+// Records keep their keys in this order (path first), for people reading the file.
+using Record = nlohmann::ordered_json;
+
+Record labels_json(const std::vector<Prediction>& predictions) {
+    Record list = Record::array();
     for (const Prediction& p : predictions) list.push_back({{"label", p.label}, {"score", p.score}});
     return list;
 }
 
-nlohmann::json record(const VideoResult& r) {
+Record record(const VideoResult& r) {
     if (!r.error.empty()) return {{"path", r.path}, {"error", r.error}};
     return {{"path", r.path},         {"labels", labels_json(r.labels)}, {"frames", r.frames},
             {"decode_ms", r.decode_ms}, {"model_ms", r.model_ms}};
