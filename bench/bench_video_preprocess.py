@@ -68,7 +68,7 @@ def decode(path):
     return video
 
 
-def preprocess_frame(frame):
+def preprocess_frame(frame, mean=MEAN, std=STD):
     # VideoMAEImageProcessor._preprocess_image: resize (PIL, shortest edge), center crop,
     # rescale (float64 multiply, cast to float32), normalize, channels first.
     h, w = frame.shape[:2]
@@ -79,9 +79,7 @@ def preprocess_frame(frame):
     top, left = (new_h - CROP) // 2, (new_w - CROP) // 2
     cropped = resized[top:top + CROP, left:left + CROP]
     rescaled = (cropped.astype(np.float64) * (1 / 255)).astype(np.float32)
-    mean = np.array(MEAN, dtype=np.float32)
-    std = np.array(STD, dtype=np.float32)
-    normalized = (rescaled - mean) / std
+    normalized = (rescaled - np.array(mean, dtype=np.float32)) / np.array(std, dtype=np.float32)
     return normalized.transpose(2, 0, 1)
 
 

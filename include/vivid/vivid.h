@@ -196,9 +196,12 @@ public:
     // Classifies `videos` in order and hands each result to `on_result` (on the calling
     // thread) as soon as it is ready. The next videos are decoded and preprocessed on a
     // background thread while the model works, at most `prefetch` ahead (0: one at a time).
-    // A video that cannot be used gives a result with an error; the run goes on.
+    // Up to `batch` videos already decoded go through one forward together (larger matrix
+    // products; worth it on many-core CPUs, little on small ones). A video that cannot be used
+    // gives a result with an error; the run goes on.
     void classify_each(const std::vector<std::string>& videos, int top_k,
-                       const std::function<void(const VideoResult&)>& on_result, int prefetch = 2);
+                       const std::function<void(const VideoResult&)>& on_result, int prefetch = 2,
+                       int batch = 1);
     // FLOPs of one forward over `batch` clips (1 multiply-add = 2 FLOP); `masked` is the
     // hidden patches per clip of a pre-training forward.
     double flops(int64_t batch, int64_t masked = 0) const;

@@ -1,7 +1,9 @@
 // Many videos through the public API: the video list, shards, and classify_each (with and
 // without decoding ahead) against one-video classify and the HF logits.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -70,6 +72,61 @@ TEST(ClassifyEach, GoesPastABadVideoAndMatchesOneAtATime) {
         for (std::size_t i : {1u, 3u}) {
             EXPECT_TRUE(results[i].labels.empty());
             EXPECT_NE(results[i].error.find(videos[i]), std::string::npos) << results[i].error;
+        }
+    }
+}
+
+TEST(ClassifyEach, VideosSharingAForwardGetTheirOwnAnswers) {
+    // Two different clips (the case's, and the same frames reversed in time) with bad ones
+    // between them, through forwards of up to 3 videos: each answer is its own video's.
+    vivid::test::TempDir tmp;
+    const std::string good = (kCase / "video.npy").string();
+    const vivid::PreprocessedVideo v = vivid::preprocess_video(
+        good, 8, {.preprocessor_config = (kCase / "expected" / "preprocessor_config.json").string()});
+    vivid::ByteArray reversed = v.frames;
+    reversed.shape.erase(reversed.shape.begin());
+    const std::size_t frame = reversed.values.size() / 8;
+    for (int t = 0; t < 8; ++t)
+        std::copy_n(v.frames.values.begin() + (7 - t) * frame, frame, reversed.values.begin() + t * frame);
+    vivid::Model model = vivid::Model::load((kCase / "expected").string(), {.sampling = vivid::Sampling::Uniform, .clips = 2});
+    const std::string other = (tmp / "reversed.npy").string();
+    // A .npy (8, 40, 56, 3) uint8 file, written by hand: the 128-byte v1.0 header, then the bytes.
+    std::string header = "{'descr': '|u1', 'fortran_order': False, 'shape': (8, 40, 56, 3), }";
+    header.append(128 - 10 - 1 - header.size(), ' ');
+    header += '\n';
+    std::string file = std::string("\x93NUMPY\x01\x00", 8) + std::string(1, char(header.size() & 0xff)) +
+                       std::string(1, char(header.size() >> 8)) + header;
+    file.append(reinterpret_cast<const char*>(reversed.values.data()), reversed.values.size());
+    vivid::test::write_bytes(other, file);
+    const std::vector<std::string> videos = {good, other, (tmp / "missing.npy").string(), good, other, good};
+    std::vector<std::vector<vivid::Prediction>> want;
+    for (const std::string& path : videos) {
+        try {
+            want.push_back(model.classify(path, 5));
+        } catch (const vivid::Error&) {
+            want.push_back({});
+        }
+    }
+    ASSERT_NE(want[0][0].score, want[1][0].score);  // the two clips really differ
+    std::vector<vivid::VideoResult> got;
+    // A slow consumer lets the decoder run ahead, so the forwards really take several videos.
+    model.classify_each(
+        videos, 5,
+        [&](const vivid::VideoResult& r) {
+            got.push_back(r);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        },
+        4, 3);
+    ASSERT_EQ(got.size(), videos.size());
+    for (std::size_t i = 0; i < videos.size(); ++i) {
+        EXPECT_EQ(got[i].path, videos[i]);
+        ASSERT_EQ(got[i].labels.size(), want[i].size()) << i;
+        for (std::size_t k = 0; k < want[i].size(); ++k) {
+            EXPECT_EQ(got[i].labels[k].label, want[i][k].label) << i;
+            EXPECT_NEAR(got[i].labels[k].score, want[i][k].score, 1e-5) << i;
+        }
+        if (!want[i].empty()) {
+            EXPECT_EQ(got[i].frames, 2 * 8);  // two clips of 8 frames
         }
     }
 }

@@ -77,7 +77,9 @@ TEST(Reconstruct, PastesHuggingFacesOutputBackIntoTheClip) {
         hf.values.resize(hf.values.size() / batch);
         mask.values.resize(mask.values.size() / batch);
         const vivid::Reconstruction r = model.reconstruct(pv, mask);
-        if (batch == 1) EXPECT_NEAR(r.loss, vivid::read_float_tensor(outputs(name), "loss").values[0], 1e-4);
+        if (batch == 1) {
+            EXPECT_NEAR(r.loss, vivid::read_float_tensor(outputs(name), "loss").values[0], 1e-4);
+        }
         // The cases' config.json: tubelet_size 2, patch_size 8 (HF's output rows are 2*8*8*3 long).
         const int64_t T = pv.shape[1], H = pv.shape[3], W = pv.shape[4], ts = 2, p = 8, nw = W / p, nh = H / p;
         ASSERT_EQ(hf.shape[2], ts * p * p * 3);

@@ -30,6 +30,7 @@ struct ClassifyArgs {
     std::string shard;
     int shard_count = 0;
     int prefetch = 2;
+    int batch = 1;
     Options options;
 };
 
@@ -97,7 +98,7 @@ void classify_batch(Model& model, const ClassifyArgs& a) {
             }
             progress.step(!r.error.empty());
         },
-        a.prefetch);
+        a.prefetch, a.batch);
     progress.finish();
     if (failed > 0) std::exit(1);
 }
@@ -126,6 +127,8 @@ void add_classify_command(CLI::App& app) {
         ->excludes("--shard");
     cmd->add_option("--prefetch", a->prefetch, "videos decoded ahead of the model (default 2; 0: one at a time)")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--batch", a->batch, "videos already decoded that share one forward (default 1)")
+        ->check(CLI::Range(1, 64));
     add_video_options(*cmd, a->options);
     add_clip_options(*cmd, a->options);
     add_precision_option(*cmd, a->options);
