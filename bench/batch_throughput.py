@@ -212,7 +212,7 @@ def main():
     for way, rs in runs.items():
         vps = [args.videos / r["seconds"] for r in rs]
         summary[way] = {"videos_per_s_min": min(vps), "videos_per_s_median": statistics.median(vps),
-                        "s_per_video_median": args.videos / statistics.median(vps), "runs": rs}
+                        "s_per_video_median": 1 / statistics.median(vps), "runs": rs}
     for way, s in summary.items():
         for ref in ("B", "C"):
             s[f"ratio_vs_{ref}"] = s["videos_per_s_median"] / summary[ref]["videos_per_s_median"]
