@@ -43,6 +43,25 @@ static std::string slurp_fd(int fd) {
     return out;
 }
 
+int start_cli(const std::vector<std::string>& args) {
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_RDWR);
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        std::vector<std::string> argv_storage{cli_path().string()};
+        argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : argv_storage) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
 CommandResult run_cli(const std::vector<std::string>& args) {
     TempDir tmp;
     const auto out_path = tmp / "stdout";

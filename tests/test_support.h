@@ -33,6 +33,8 @@ struct CommandResult {
 };
 // Runs the vivid CLI with `args` (no shell involved in quoting: each arg is passed as is).
 CommandResult run_cli(const std::vector<std::string>& args);
+// Starts the CLI without waiting (output to /dev/null); the caller kills and reaps it.
+int start_cli(const std::vector<std::string>& args);
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 std::string read_bytes(const std::filesystem::path& path);

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -128,6 +133,37 @@ TEST(ClassifyBatch, AKilledRunResumesWithOnlyTheUnrecordedClips) {
     }());
     EXPECT_EQ(again.exit_code, 0) << again.err;
     EXPECT_EQ(test::read_bytes(partial), resumed);
+}
+
+TEST(ClassifyBatch, ARunKilledForRealResumesWithEveryClipOnce) {
+    ClipFolder f;
+    test::TempDir out;
+    const fs::path jsonl = out / "killed.jsonl";
+    auto args = classify_args(f, jsonl);
+    args.insert(args.end(), {"--prefetch", "0", "--threads", "1"});
+    const int pid = test::start_cli(args);
+    // SIGKILL once about ten records are out: no handler runs, whatever was in flight is lost.
+    for (int waited = 0; waited < 60000; ++waited) {
+        std::error_code ec;
+        const std::string text = fs::exists(jsonl, ec) ? test::read_bytes(jsonl) : "";
+        if (std::count(text.begin(), text.end(), '\n') >= 10) break;
+        ::usleep(1000);
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the run ended before it could be killed";
+    const std::string before = test::read_bytes(jsonl);
+    const std::string whole = before.substr(0, before.rfind('\n') + 1);  // the records that made it
+    args.push_back("--resume");
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;  // the corrupt clips
+    const std::string after = test::read_bytes(jsonl);
+    EXPECT_EQ(after.substr(0, whole.size()), whole);
+    std::map<std::string, int> seen;
+    for (const auto& rec : records(jsonl)) ++seen[rec.at("path")];
+    EXPECT_EQ(seen.size(), 50u);
+    for (const auto& [path, n] : seen) EXPECT_EQ(n, 1) << path;
 }
 
 TEST(ClassifyBatch, TheSchedulersEnvironmentPicksTheShard) {
