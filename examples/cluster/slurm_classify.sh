@@ -10,7 +10,7 @@
 #
 # The #SBATCH values below are placeholders: size them for your model and cluster.
 #SBATCH --job-name=vivid-classify
-#SBATCH --array=0-7            # 8 parts; ids must run 0..N-1 (a step like 0-15:2 would break the split)
+#SBATCH --array=0-7            # 8 parts; any first id works (0-7, 1-8), a step like 0-15:2 does not
 #SBATCH --cpus-per-task=8      # vivid gets them all through --threads
 #SBATCH --mem=8G               # weights + a few decoded clips; large ViViT/VideoMAE models need more
 #SBATCH --time=04:00:00
