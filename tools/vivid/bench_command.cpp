@@ -86,9 +86,7 @@ void bench(const BenchArgs& a) {
     const double median = sorted.empty() ? 0.0
                           : sorted.size() % 2 ? sorted[sorted.size() / 2]
                                               : 0.5 * (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]);
-    int64_t masked = 0;  // per clip: every clip hides as many patches
-    if (mask && mask->shape.size() == 2)
-        for (int64_t i = 0; i < mask->shape[1]; ++i) masked += mask->values[i] != 0;
+    const int64_t masked = mask ? masked_per_clip(*mask) : 0;
     const double gflop = model.flops(batch, masked) / 1e9;
     const int threads = model.options().threads;
     const char* precision = precision_name(model.options().precision);

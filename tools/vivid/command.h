@@ -34,6 +34,8 @@ struct MaskRequest {
     uint64_t seed = 0;
 };
 void add_masking_options(CLI::App& cmd, MaskRequest& mask);
+// Patches a bool_masked_pos row hides (row 0: every clip of a mask hides as many).
+int64_t masked_per_clip(const ByteArray& mask);
 // --mask-ratio: a fraction in [0, 1).
 CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::string& help);
 

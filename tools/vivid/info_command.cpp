@@ -42,8 +42,7 @@ nlohmann::json describe(const std::string& dir) {
     j["parameters"] = info.parameters;
     int64_t masked = 0;
     if (info.pretraining) {
-        const ByteArray mask = model.mask(1, kPretrainingMaskRatio, 0);
-        for (uint8_t m : mask.values) masked += m != 0;
+        masked = masked_per_clip(model.mask(1, kPretrainingMaskRatio, 0));
         j["gflop_mask"] = "tube, ratio 0.9: " + std::to_string(masked) + " masked patches";
     }
     j["gflop_per_clip"] = model.flops(1, masked) / 1e9;

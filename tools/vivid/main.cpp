@@ -63,6 +63,13 @@ void add_masking_options(CLI::App& cmd, MaskRequest& mask) {
     cmd.add_option("--seed", mask.seed, "random seed for --mask-ratio (default 0)")->needs("--mask-ratio");
 }
 
+int64_t masked_per_clip(const ByteArray& mask) {
+    if (mask.shape.size() != 2) return 0;
+    int64_t n = 0;
+    for (int64_t i = 0; i < mask.shape[1]; ++i) n += mask.values[i] != 0;
+    return n;
+}
+
 CLI::Option* add_mask_ratio_option(CLI::App& cmd, double& ratio, const std::string& help) {
     return cmd.add_option("--mask-ratio", ratio, help)
         ->check(CLI::Validator(
