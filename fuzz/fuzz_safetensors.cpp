@@ -1,28 +1,18 @@
 // Fuzz target: arbitrary bytes as a .safetensors file must give tensors or a vivid::Error.
-#include <unistd.h>
-
+#include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <string>
 
-#include "vivid/vivid.h"
 #include "formats/safetensors.h"
+#include "fuzz_support.h"
+#include "vivid/vivid.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    char path[] = "/tmp/vivid_fuzz_safetensors_XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) return 0;
-    if (write(fd, data, size) != static_cast<ssize_t>(size)) {
-        close(fd);
-        unlink(path);
-        return 0;
-    }
-    close(fd);
+    const vivid::fuzz::TempFile file(data, size, ".safetensors");
+    if (!file.ok()) return 0;
     try {
-        vivid::TensorMap t = vivid::read_safetensors(path);
-        for (auto& [name, tensor] : t) (void)tensor.to_float32();
+        const vivid::TensorMap t = vivid::read_safetensors(file.path());
+        for (const auto& [name, tensor] : t) (void)tensor.to_float32();
     } catch (const vivid::Error&) {
     }
-    unlink(path);
     return 0;
 }

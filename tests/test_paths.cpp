@@ -1,7 +1,9 @@
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -62,7 +64,7 @@ int start_cli(const std::vector<std::string>& args) {
     return pid;
 }
 
-CommandResult run_cli(const std::vector<std::string>& args) {
+CommandResult run_cli(const std::vector<std::string>& args, const CliLimits& limits) {
     TempDir tmp;
     const auto out_path = tmp / "stdout";
     const auto err_path = tmp / "stderr";
@@ -75,6 +77,12 @@ CommandResult run_cli(const std::vector<std::string>& args) {
         ::dup2(out, 1);
         ::dup2(err, 2);
         ::dup2(in, 0);
+        if (limits.file_size_bytes >= 0) {
+            // A full disk, as the program sees it: write() fails with EFBIG past the limit.
+            ::signal(SIGXFSZ, SIG_IGN);
+            const rlimit limit{static_cast<rlim_t>(limits.file_size_bytes), static_cast<rlim_t>(limits.file_size_bytes)};
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+        }
         std::vector<std::string> argv_storage;
         argv_storage.push_back(cli_path().string());
         for (const auto& a : args) argv_storage.push_back(a);

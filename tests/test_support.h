@@ -31,8 +31,12 @@ struct CommandResult {
     std::string out;  // stdout
     std::string err;  // stderr
 };
+// Limits set in the child before it runs the CLI (negative: none).
+struct CliLimits {
+    long long file_size_bytes = -1;  // RLIMIT_FSIZE, with SIGXFSZ ignored: writes past it fail (EFBIG)
+};
 // Runs the vivid CLI with `args` (no shell involved in quoting: each arg is passed as is).
-CommandResult run_cli(const std::vector<std::string>& args);
+CommandResult run_cli(const std::vector<std::string>& args, const CliLimits& limits = {});
 // Starts the CLI without waiting (output to /dev/null); the caller kills and reaps it.
 int start_cli(const std::vector<std::string>& args);
 

@@ -83,6 +83,9 @@ struct Options {
     std::string preprocessor_config{};
     // Plain double-precision loops instead of the fast kernels: slow, for checking them.
     bool reference_kernels = false;
+    // Uniform and multi-clip sampling decode the whole video; a video with more frames than
+    // this is refused (an Error naming it) instead. Pipeline sampling decodes only what it takes.
+    int64_t max_frames = 500'000;
 };
 
 // How a pre-training mask hides patches.

@@ -20,6 +20,7 @@ PreprocessedVideo preprocess_video(const std::string& video, int64_t num_frames,
     sampling.mode = options.sampling == Sampling::Uniform ? SamplingOptions::Mode::Uniform
                                                           : SamplingOptions::Mode::Pipeline;
     sampling.clips = options.clips;
+    sampling.max_frames = options.max_frames;
     sampling.decoder_threads = threads;
     std::vector<Tensor> frames, indices, pixels;
     for (const SampledClip& clip : read_clips(video, sampling)) {

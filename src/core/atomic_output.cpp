@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -26,6 +27,21 @@ void fsync_path(const fs::path& path, int flags) {
     ::close(fd);
 }
 
+// Swaps two paths in one step (Linux renameat2 RENAME_EXCHANGE); false where unsupported.
+bool exchange_paths(const fs::path& a, const fs::path& b) {
+    return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
+}
+
+// ".NAME<kind>RANDOM": a hidden name beside `dir`. Appended piece by piece: GCC 12 reports a
+// false -Wrestrict on "literal" + std::string here (GCC bug 105651).
+std::string hidden_name(const fs::path& dir, const char* kind) {
+    std::string name = ".";
+    name += dir.filename().string();
+    name += kind;
+    name += random_suffix();
+    return name;
+}
+
 }  // namespace
 
 void write_file_atomically(const fs::path& path, std::span<const std::byte> bytes) {
@@ -34,7 +50,7 @@ void write_file_atomically(const fs::path& path, std::span<const std::byte> byte
 }
 
 void write_file_atomically(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
-    const fs::path tmp = path.string() + ".tmp." + random_suffix();
+    const fs::path tmp = path.parent_path() / hidden_name(path, ".tmp.");
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) throw Error(path.string(), std::string("cannot create: ") + std::strerror(errno));
     for (const auto& bytes : pieces) {
@@ -68,16 +84,6 @@ void write_file_atomically(const fs::path& path, const std::string& text) {
     write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
 }
 
-// ".NAME<kind>RANDOM": a hidden name beside `dir`. Appended piece by piece: GCC 12 reports a
-// false -Wrestrict on "literal" + std::string here (GCC bug 105651).
-std::string hidden_name(const fs::path& dir, const char* kind) {
-    std::string name = ".";
-    name += dir.filename().string();
-    name += kind;
-    name += random_suffix();
-    return name;
-}
-
 void build_directory_atomically(const fs::path& dir, bool replace,
                                 const std::function<void(const fs::path&)>& fill) {
     std::error_code ec;
@@ -97,8 +103,12 @@ void build_directory_atomically(const fs::path& dir, bool replace,
         fill(tmp);
         for (const auto& entry : fs::directory_iterator(tmp)) fsync_path(entry.path(), O_RDONLY);
         fsync_path(tmp, O_RDONLY);
-        if (exists) {
-            // Move the old folder aside first so a failure never leaves neither.
+        if (exists && exchange_paths(tmp, dir)) {
+            // One atomic swap: a kill at any moment leaves the old folder or the new one at `dir`.
+            fs::remove_all(tmp, ec);
+        } else if (exists) {
+            // Filesystems without RENAME_EXCHANGE: the old folder moves aside first, so a failure
+            // leaves it there (a kill between the two renames leaves `dir` briefly absent).
             const fs::path old = parent / hidden_name(dir, ".old.");
             fs::rename(dir, old);
             fs::rename(tmp, dir);

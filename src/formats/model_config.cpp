@@ -106,8 +106,31 @@ private:
     std::string source_;
 };
 
+// Upper bounds far above any real model (ViViT-H: 1280 wide, 5120 MLP, 32 layers), low enough
+// that every size vivid derives from them (tokens x width, patch lengths, weight shapes) fits in
+// int64 and a crafted config is refused here, not met as an overflow or a giant allocation.
+constexpr int64_t kMaxInputSize = 65536;    // image_size, num_frames (and the patch sizes dividing them)
+constexpr int64_t kMaxChannels = 1024;
+constexpr int64_t kMaxWidth = int64_t{1} << 20;  // hidden / intermediate sizes
+constexpr int64_t kMaxLayers = 4096;
+constexpr int64_t kMaxTokens = int64_t{1} << 20;  // patches per clip (ViViT-B: 3136)
+
+void require_at_most(const std::string& source, const char* key, int64_t v, int64_t limit) {
+    if (v > limit)
+        throw Error(source, "config key '" + std::string(key) + "' is " + std::to_string(v) + ", over vivid's limit of " +
+                                std::to_string(limit));
+}
+
 void require_positive(const std::string& source, const char* key, int64_t v) {
     if (v <= 0) throw Error(source, "config key '" + std::string(key) + "' must be positive, got " + std::to_string(v));
+}
+
+void require_tokens(const std::string& source, int64_t frames_per_tubelet, int64_t rows, int64_t columns) {
+    // Each factor is at most kMaxInputSize, so the product fits in int64.
+    const int64_t tokens = frames_per_tubelet * rows * columns;
+    if (tokens > kMaxTokens)
+        throw Error(source, "the config makes " + std::to_string(tokens) + " patches per clip, over vivid's limit of " +
+                                std::to_string(kMaxTokens));
 }
 
 void require_divides(const std::string& source, const std::string& what, int64_t a, const std::string& by, int64_t b) {
@@ -155,6 +178,12 @@ void require_valid_shared(const C& c, const std::string& source) {
                         {"intermediate_size", c.intermediate_size}})
         require_positive(source, k, v);
     if (c.num_hidden_layers < 0) throw Error(source, "config key 'num_hidden_layers' must not be negative");
+    require_at_most(source, "image_size", c.image_size, kMaxInputSize);
+    require_at_most(source, "num_frames", c.num_frames, kMaxInputSize);
+    require_at_most(source, "num_channels", c.num_channels, kMaxChannels);
+    require_at_most(source, "hidden_size", c.hidden_size, kMaxWidth);
+    require_at_most(source, "intermediate_size", c.intermediate_size, kMaxWidth);
+    require_at_most(source, "num_hidden_layers", c.num_hidden_layers, kMaxLayers);
     require_divides(source, "hidden_size", c.hidden_size, "num_attention_heads", c.num_attention_heads);
 }
 
@@ -168,6 +197,8 @@ VivitConfig parse_vivit(const json& j, const std::string& source) {
     require_divides(source, "num_frames", c.num_frames, "tubelet_size[0]", c.tubelet_size[0]);
     require_divides(source, "image_size", c.image_size, "tubelet_size[1]", c.tubelet_size[1]);
     require_divides(source, "image_size", c.image_size, "tubelet_size[2]", c.tubelet_size[2]);
+    require_tokens(source, c.num_frames / c.tubelet_size[0], c.image_size / c.tubelet_size[1],
+                   c.image_size / c.tubelet_size[2]);
     return c;
 }
 
@@ -183,10 +214,14 @@ VideoMAEConfig parse_videomae(const json& j, const std::string& source) {
                         {"decoder_intermediate_size", c.decoder_intermediate_size}})
         require_positive(source, k, v);
     if (c.decoder_num_hidden_layers < 0) throw Error(source, "config key 'decoder_num_hidden_layers' must not be negative");
+    require_at_most(source, "decoder_hidden_size", c.decoder_hidden_size, kMaxWidth);
+    require_at_most(source, "decoder_intermediate_size", c.decoder_intermediate_size, kMaxWidth);
+    require_at_most(source, "decoder_num_hidden_layers", c.decoder_num_hidden_layers, kMaxLayers);
     require_divides(source, "decoder_hidden_size", c.decoder_hidden_size, "decoder_num_attention_heads",
                     c.decoder_num_attention_heads);
     require_divides(source, "num_frames", c.num_frames, "tubelet_size", c.tubelet_size);
     require_divides(source, "image_size", c.image_size, "patch_size", c.patch_size);
+    require_tokens(source, c.num_frames / c.tubelet_size, c.image_size / c.patch_size, c.image_size / c.patch_size);
     return c;
 }
 

@@ -97,6 +97,11 @@ TorchZipArchive::TorchZipArchive(std::string path, std::shared_ptr<Storage> file
         const char* name = zip_get_name(archive_.get(), static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW);
         if (!name) fail("unreadable zip entry name");
         const std::string_view n(name);
+        // Nothing is ever extracted, but a name that climbs out of the archive folder is a sign
+        // of a crafted file, not of torch.save: refuse it rather than guess what it meant.
+        if (n.starts_with('/') || n == ".." || n.starts_with("../") || n.find("/../") != std::string_view::npos ||
+            n.ends_with("/.."))
+            fail("zip entry '" + std::string(n) + "' points outside the archive folder; not a torch.save archive");
         const std::size_t slash = n.find('/');
         if (slash == std::string_view::npos || slash == 0)
             fail("zip entry '" + std::string(n) + "' is outside a top folder; not a torch.save archive");

@@ -15,6 +15,15 @@
 namespace vivid {
 namespace {
 
+// Uniform and multi-clip sampling decode the whole video (exact frame count, as PyAV counts).
+// Past SamplingOptions::max_frames a video is refused rather than decoded for minutes; the
+// default pipeline sampling decodes only up to the frames it takes.
+std::string too_many_frames(int64_t frames) {
+    return "has more than " + std::to_string(frames) +
+           " frames; sampling over the whole video would decode them all (the HF pipeline sampling reads only "
+           "the frames it takes)";
+}
+
 // By content, or by name (so a damaged .npy gets the .npy reader's error, not FFmpeg's).
 bool is_npy_file(const std::string& path) {
     if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0) return true;
@@ -50,7 +59,7 @@ std::string frame_size_change(int w0, int h0, int w, int h, int64_t index) {
 // the wanted frames, converted to RGB. Empty when skipping non-reference frames broke PyAV's
 // numbering (see frame_index_plan.h).
 std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const std::set<int64_t>& wanted, bool skip,
-                                                bool to_end, int threads) {
+                                                bool to_end, int threads, int64_t max_frames) {
     DecodedFrames out;
     if (wanted.empty() && !to_end) return out;
     video::FfmpegDecoder decoder(path, {threads, wanted, skip});
@@ -59,6 +68,7 @@ std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const s
     while (decoder.next_frame()) {
         const int64_t i = decoder.index();
         out.seen = i + 1;
+        if (to_end && i >= max_frames) throw Error(path, too_many_frames(max_frames));
         if (!wanted.count(i)) continue;
         const int w = decoder.width(), h = decoder.height();
         if (!out.bank.defined()) {
@@ -76,9 +86,10 @@ std::optional<DecodedFrames> decode_wanted_once(const std::string& path, const s
     return out;
 }
 
-DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted, int threads, bool to_end = false) {
-    if (auto fast = decode_wanted_once(path, wanted, true, to_end, threads)) return std::move(*fast);
-    return std::move(*decode_wanted_once(path, wanted, false, to_end, threads));
+DecodedFrames decode_wanted(const std::string& path, const std::set<int64_t>& wanted, int threads, bool to_end = false,
+                            int64_t max_frames = SamplingOptions{}.max_frames) {
+    if (auto fast = decode_wanted_once(path, wanted, true, to_end, threads, max_frames)) return std::move(*fast);
+    return std::move(*decode_wanted_once(path, wanted, false, to_end, threads, max_frames));
 }
 
 // Uniform and multi-clip sampling need the frame count first. Rather than a whole decode to
@@ -152,11 +163,12 @@ bool needs_frame_count(const SamplingOptions& o) {
 
 }  // namespace
 
-int64_t count_frames(const std::string& path, int threads) {
+int64_t count_frames(const std::string& path, int threads, int64_t max_frames) {
     if (is_npy_file(path)) return read_npy_frames(path).size(0);
     video::FfmpegDecoder decoder(path, {threads, {}, false});
     int64_t n = 0;
-    while (decoder.next_frame()) ++n;
+    while (decoder.next_frame())
+        if (++n > max_frames) throw Error(path, too_many_frames(max_frames));
     return n;
 }
 
@@ -187,10 +199,11 @@ std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptio
         return clips;
     }
     int64_t total = video::FfmpegDecoder(path, {1, {}, false}).count_remaining_packets();
-    if (total == 0) total = count_frames(path, options.decoder_threads);  // no packets counted: let the decoder say
+    if (total > options.max_frames) throw Error(path, too_many_frames(options.max_frames));
+    if (total == 0) total = count_frames(path, options.decoder_threads, options.max_frames);  // no packets: let the decoder say
     if (total == 0) throw Error(path, "the video has no frames");
     WantedFrames w = wanted_frames(options, total);
-    DecodedFrames decoded = decode_wanted(path, w.all, options.decoder_threads, true);
+    DecodedFrames decoded = decode_wanted(path, w.all, options.decoder_threads, true, options.max_frames);
     if (decoded.total != total) {
         total = decoded.total;
         if (total == 0) throw Error(path, "the video has no frames");

@@ -92,6 +92,7 @@ FfmpegDecoder::FfmpegDecoder(const std::string& path, DecodeOptions options)
         codec_->thread_count = threads;
         codec_->thread_type = threads > 1 ? FF_THREAD_FRAME | FF_THREAD_SLICE : FF_THREAD_SLICE;
         const AVCodecParameters* par = stream->codecpar;
+        check_frame_size(par->width, par->height);
         if (par->codec_id == AV_CODEC_ID_H264) nal_length_size_ = avcc_nal_length_size(par->extradata, extradata_size(par));
         if (par->codec_id == AV_CODEC_ID_HEVC) nal_length_size_ = hvcc_nal_length_size(par->extradata, extradata_size(par));
         if (!can_drop_frames(par->codec_id)) plan_.stop_skipping();
@@ -106,6 +107,15 @@ FfmpegDecoder::FfmpegDecoder(const std::string& path, DecodeOptions options)
 }
 
 FfmpegDecoder::~FfmpegDecoder() { release(); }
+
+// The stream's claim first (before any decoding), then each decoded frame's own size.
+void FfmpegDecoder::check_frame_size(int width, int height) const {
+    if (width > kMaxFrameSide || height > kMaxFrameSide ||
+        int64_t{width} * int64_t{height} > kMaxFramePixels)
+        throw Error(path_, "frame size " + std::to_string(width) + "x" + std::to_string(height) +
+                               " is over vivid's limit (" + std::to_string(kMaxFrameSide) + " pixels a side, " +
+                               std::to_string(kMaxFramePixels) + " in all)");
+}
 
 void FfmpegDecoder::release() {
     for (AVPacket* p : lookahead_) av_packet_free(&p);
@@ -196,6 +206,7 @@ bool FfmpegDecoder::next_frame() {
         if (r == 0) {
             if (frame_->width <= 0 || frame_->height <= 0 || frame_->format < 0)
                 throw Error(path_, "decoder returned a frame without size or pixel format");
+            check_frame_size(frame_->width, frame_->height);
             if (codec_->codec_id == AV_CODEC_ID_H264) plan_.check_decoder_delay(codec_->has_b_frames);
             index_ = plan_.on_frame(frame_->pts, frame_->pts != AV_NOPTS_VALUE);
             if (plan_.broken()) return false;

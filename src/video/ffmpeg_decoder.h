@@ -29,6 +29,11 @@ struct DecodeOptions {
     bool skip_unwanted = false;
 };
 
+// Frames larger than this are refused before anything is allocated for them (8K UHD is
+// 7680x4320; FFmpeg itself would accept up to ~16k x 16k, 1 GB of RGB per frame).
+inline constexpr int kMaxFrameSide = 16384;
+inline constexpr int64_t kMaxFramePixels = int64_t{8192} * 8192;
+
 class FfmpegDecoder {
 public:
     // Opens `path` and its first video stream. Throws vivid::Error naming the file.
@@ -63,6 +68,7 @@ public:
 
 private:
     void release();
+    void check_frame_size(int width, int height) const;
     bool feed_decoder();  // sends one more packet (or the final flush); false when none is left
     void fill_lookahead();
     static bool can_drop_frames(int codec_id);

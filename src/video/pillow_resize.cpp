@@ -30,7 +30,7 @@ void check_size(int height, int width, const char* what) {
 
 RgbResizer::RgbResizer(int in_height, int in_width, int out_height, int out_width,
                        Resample filter)
-    : in_height_(in_height), in_width_(in_width), out_height_(out_height),
+    : in_width_(in_width), out_height_(out_height),
       out_width_(out_width), filter_(filter) {
     check_size(in_height, in_width, "input");
     check_size(out_height, out_width, "output");

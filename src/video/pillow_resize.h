@@ -47,7 +47,7 @@ private:
     void vertical_window(const uint8_t* rows, std::size_t row_bytes, int rows_first,
                          uint8_t* dst, std::size_t dst_row_bytes, int y0, int y1, int width3);
 
-    int in_height_, in_width_, out_height_, out_width_;
+    int in_width_, out_height_, out_width_;
     Resample filter_;
     bool need_horizontal_ = false, need_vertical_ = false;
     AxisCoefficients horizontal_, vertical_;

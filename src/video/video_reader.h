@@ -35,6 +35,8 @@ struct SamplingOptions {
     enum class Mode { Pipeline, Uniform } mode = Mode::Pipeline;
     int64_t clips = 1;  // K clips spread over the video (multi-clip evaluation)
     int decoder_threads = 1;  // FFmpeg's decoding threads
+    // Uniform / multi-clip sampling decodes the whole video: more frames than this is an Error.
+    int64_t max_frames = 500'000;
 };
 
 struct SampledClip {
@@ -47,7 +49,7 @@ struct SampledClip {
 std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptions& options);
 
 // The number of frames the file yields (full decode pass for videos; T for .npy).
-int64_t count_frames(const std::string& path, int threads = 1);
+int64_t count_frames(const std::string& path, int threads = 1, int64_t max_frames = SamplingOptions{}.max_frames);
 
 // Every frame, as PyAV's container.decode(video=0) + to_ndarray("rgb24") yields them:
 // uint8 (N,H,W,3). For tests and tools; keep videos short.

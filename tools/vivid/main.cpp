@@ -51,6 +51,9 @@ void add_clip_options(CLI::App& cmd, Options& options) {
         ->check(CLI::PositiveNumber);
     cmd.add_option("--crops", options.crops, "1 (center) or 3 (start, center, end of the long side) crops per clip")
         ->check(CLI::IsMember({1, 3}));
+    cmd.add_option("--max-frames", options.max_frames,
+                   "uniform/multi-clip sampling: refuse videos with more frames than this (default 500000)")
+        ->check(CLI::PositiveNumber);
 }
 
 void add_masking_options(CLI::App& cmd, MaskRequest& mask) {

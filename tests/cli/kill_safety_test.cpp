@@ -1,0 +1,172 @@
+// Outputs under faults: `vivid convert` and `vivid run --save-outputs` are SIGKILLed at many
+// moments of their run, and run with a file-size limit (a full disk as the program sees it).
+// At every moment the output path holds nothing, or the complete output (byte for byte what an
+// undisturbed run writes), or, when one existed before, the old output untouched. Temporary
+// files are allowed only under hidden names (a kill leaves no chance to remove them).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.h"
+
+namespace vivid::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Every regular file under `root` (or `root` itself), relative name -> bytes.
+std::map<std::string, std::string> snapshot(const fs::path& root) {
+    std::map<std::string, std::string> files;
+    if (!fs::exists(root)) return files;
+    if (fs::is_regular_file(root)) {
+        files[root.filename().string()] = read_bytes(root);
+        return files;
+    }
+    for (const auto& e : fs::recursive_directory_iterator(root))
+        if (e.is_regular_file()) files[fs::relative(e.path(), root).string()] = read_bytes(e.path());
+    return files;
+}
+
+// Visible names in `dir` other than `output`: a half-written file under its own name.
+std::vector<std::string> visible_leftovers(const fs::path& dir, const fs::path& output) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        if (name[0] != '.' && e.path() != output) names.push_back(name);
+    }
+    return names;
+}
+
+double seconds_of_one_run(const std::vector<std::string>& args) {
+    const auto start = Clock::now();
+    const CommandResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Starts the command, kills it after `delay` (it may have finished), reaps it.
+void kill_after(const std::vector<std::string>& args, double delay) {
+    const int pid = start_cli(args);
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+}
+
+struct KillCounts {
+    int absent = 0, complete = 0, old_kept = 0;
+};
+
+// `make_args(output)` gives the command writing `output`. Half the kills meet an existing
+// output (`old`), which the command replaces (`replace_old` adds what permits that).
+KillCounts kill_at_many_moments(const std::function<std::vector<std::string>(const fs::path&, bool)>& make_args,
+                                const std::function<void(const fs::path&)>& make_old, const std::string& output_name) {
+    TempDir reference_dir;
+    const fs::path reference = reference_dir / output_name;
+    const double duration = seconds_of_one_run(make_args(reference, false));
+    const auto complete = snapshot(reference);
+    EXPECT_FALSE(complete.empty());
+
+    KillCounts counts;
+    std::mt19937 rng(20261202);
+    std::uniform_real_distribution<double> moment(0.0, 1.2 * duration);
+    for (int round = 0; round < 20; ++round) {
+        TempDir dir;
+        const fs::path output = dir / output_name;
+        const bool had_old = round % 2 == 1;
+        if (had_old) make_old(output);
+        const auto old = snapshot(output);
+        kill_after(make_args(output, had_old), moment(rng));
+
+        const auto now = snapshot(output);
+        if (now.empty() && !fs::exists(output)) {
+            EXPECT_FALSE(had_old) << "round " << round << ": the old output is gone";
+            ++counts.absent;
+        } else if (now == complete) {
+            ++counts.complete;
+        } else {
+            EXPECT_TRUE(had_old && now == old) << "round " << round << ": the output is neither complete nor the old one";
+            ++counts.old_kept;
+        }
+        EXPECT_TRUE(visible_leftovers(dir.path(), output).empty())
+            << "round " << round << ": left " << visible_leftovers(dir.path(), output)[0];
+    }
+    return counts;
+}
+
+std::vector<std::string> convert_args(const fs::path& out, bool replace) {
+    const fs::path c = conformance_dir() / "videomae_tiny_finetuned";
+    std::vector<std::string> args{"convert", "--from", "videomae-pth", "--checkpoint", (c / "checkpoint.pth").string(),
+                                  "--config", (c / "config.json").string(), "--out", out.string()};
+    if (replace) args.push_back("--force");
+    return args;
+}
+
+std::vector<std::string> run_args(const fs::path& out, bool) {
+    const fs::path c = conformance_dir() / "videomae_tiny_finetuned";
+    return {"run", "--model", (c / "expected").string(), "--video", (c / "video.npy").string(), "--save-outputs", out.string()};
+}
+
+void make_old_folder(const fs::path& dir) {
+    fs::create_directory(dir);
+    write_bytes(dir / "model.safetensors", "an older model");
+    write_bytes(dir / "notes.txt", "kept unless replaced whole");
+}
+
+void make_old_file(const fs::path& file) { write_bytes(file, "an older result"); }
+
+TEST(KillSafety, ConvertKilledAtAnyMomentLeavesNothingOrAWholeFolder) {
+    const KillCounts c = kill_at_many_moments(convert_args, make_old_folder, "model");
+    // The moments must spread over the run: some kills before the rename, some after.
+    EXPECT_GT(c.absent + c.old_kept, 0);
+    EXPECT_GT(c.complete, 0);
+}
+
+TEST(KillSafety, RunSaveOutputsKilledAtAnyMomentLeavesNothingOrAWholeFile) {
+    const KillCounts c = kill_at_many_moments(run_args, make_old_file, "outputs.safetensors");
+    EXPECT_GT(c.absent + c.old_kept, 0);
+    EXPECT_GT(c.complete, 0);
+}
+
+// RLIMIT_FSIZE below the output's size: the write fails as on a full disk.
+TEST(KillSafety, FullDiskGivesOneLineAndNoPartialOutput) {
+    for (const bool had_old : {false, true}) {
+        TempDir dir;
+        const fs::path model = dir / "model";
+        if (had_old) make_old_folder(model);
+        const auto old = snapshot(model);
+        CommandResult r = run_cli(convert_args(model, had_old), CliLimits{.file_size_bytes = 40'000});
+        EXPECT_EQ(r.exit_code, 2);
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find("model.safetensors"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+        EXPECT_EQ(snapshot(model), old);
+        EXPECT_EQ(fs::exists(model), had_old);
+        EXPECT_TRUE(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}) == (had_old ? 1 : 0))
+            << "a temporary file or folder was left behind";
+
+        const fs::path outputs = dir / "outputs.safetensors";
+        if (had_old) make_old_file(outputs);
+        const auto old_outputs = snapshot(outputs);
+        r = run_cli(run_args(outputs, had_old), CliLimits{.file_size_bytes = 20'000});
+        EXPECT_EQ(r.exit_code, 2);
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_NE(r.err.find("outputs.safetensors"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+        EXPECT_EQ(snapshot(outputs), old_outputs);
+    }
+}
+
+}  // namespace
+}  // namespace vivid::test
