@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "formats/safetensors.h"
 #include "test_support.h"
 
 namespace vivid::test {
@@ -55,12 +57,25 @@ double seconds_of_one_run(const std::vector<std::string>& args) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Starts the command, kills it after `delay` (it may have finished), reaps it.
-void kill_after(const std::vector<std::string>& args, double delay) {
+std::size_t entries_in(const fs::path& dir) {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}));
+}
+
+// Starts the command and kills it (it may have finished), then reaps it. Either after `delay`
+// from the start, or, `when_writing`, `delay` after a new name appears in `dir`: the moment the
+// output (or its temporary) is being written, which a uniform moment rarely meets.
+void kill_at(const std::vector<std::string>& args, double delay, bool when_writing, const fs::path& dir) {
+    const std::size_t before = entries_in(dir);
     const int pid = start_cli(args);
+    int status = 0;
+    if (when_writing) {
+        while (entries_in(dir) == before) {
+            if (::waitpid(pid, &status, WNOHANG) == pid) return;  // finished (or failed) first
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+    }
     std::this_thread::sleep_for(std::chrono::duration<double>(delay));
     ::kill(pid, SIGKILL);
-    int status = 0;
     ::waitpid(pid, &status, 0);
 }
 
@@ -80,14 +95,16 @@ KillCounts kill_at_many_moments(const std::function<std::vector<std::string>(con
 
     KillCounts counts;
     std::mt19937 rng(20261202);
-    std::uniform_real_distribution<double> moment(0.0, 1.2 * duration);
-    for (int round = 0; round < 20; ++round) {
+    std::uniform_real_distribution<double> moment(0.0, 1.2 * duration), while_writing(0.0, 0.004);
+    for (int round = 0; round < 24; ++round) {
         TempDir dir;
         const fs::path output = dir / output_name;
         const bool had_old = round % 2 == 1;
         if (had_old) make_old(output);
         const auto old = snapshot(output);
-        kill_after(make_args(output, had_old), moment(rng));
+        // Rounds 0-11 at any moment of the run, 12-23 within 4 ms of the first write.
+        const bool when_writing = round >= 12;
+        kill_at(make_args(output, had_old), when_writing ? while_writing(rng) : moment(rng), when_writing, dir.path());
 
         const auto now = snapshot(output);
         if (now.empty() && !fs::exists(output)) {
@@ -118,6 +135,32 @@ std::vector<std::string> run_args(const fs::path& out, bool) {
     return {"run", "--model", (c / "expected").string(), "--video", (c / "video.npy").string(), "--save-outputs", out.string()};
 }
 
+// A batch of 64 clips: the outputs file (pixel_values and logits) is ~6 MB, so writing it
+// takes long enough for a kill to land in the middle of it.
+std::vector<std::string> run_batch_args(const fs::path& pixel_values, const fs::path& out) {
+    const fs::path c = conformance_dir() / "videomae_tiny_finetuned";
+    return {"run", "--model", (c / "expected").string(), "--pixel-values", pixel_values.string(), "--save-outputs", out.string()};
+}
+
+fs::path write_batch_pixel_values(const fs::path& dir) {
+    const fs::path one = dir / "one.safetensors";
+    const CommandResult r = run_cli(run_args(one, false));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    TensorMap outputs = read_safetensors(one.string());
+    const Tensor& pv = outputs.at("pixel_values");
+    Shape shape = pv.shape();
+    shape[0] = 64;
+    Tensor batch = Tensor::uninitialized(DType::F32, shape);
+    const auto bytes = static_cast<std::size_t>(pv.numel()) * sizeof(float);
+    const Tensor dense = pv.to_float32().contiguous_copy();
+    for (int64_t b = 0; b < 64; ++b)
+        std::memcpy(reinterpret_cast<char*>(batch.data_mut<float>()) + b * bytes, dense.data<float>(), bytes);
+    const fs::path path = dir / "batch.safetensors";
+    write_safetensors(path.string(), {{"pixel_values", batch}});
+    fs::remove(one);
+    return path;
+}
+
 void make_old_folder(const fs::path& dir) {
     fs::create_directory(dir);
     write_bytes(dir / "model.safetensors", "an older model");
@@ -134,7 +177,10 @@ TEST(KillSafety, ConvertKilledAtAnyMomentLeavesNothingOrAWholeFolder) {
 }
 
 TEST(KillSafety, RunSaveOutputsKilledAtAnyMomentLeavesNothingOrAWholeFile) {
-    const KillCounts c = kill_at_many_moments(run_args, make_old_file, "outputs.safetensors");
+    TempDir inputs;
+    const fs::path pixel_values = write_batch_pixel_values(inputs.path());
+    const KillCounts c = kill_at_many_moments(
+        [&](const fs::path& out, bool) { return run_batch_args(pixel_values, out); }, make_old_file, "outputs.safetensors");
     EXPECT_GT(c.absent + c.old_kept, 0);
     EXPECT_GT(c.complete, 0);
 }
