@@ -6,7 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  build-essential cmake ninja-build pkg-config clang \
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev libomp-14-dev \
   libgtest-dev libgmock-dev \
   nlohmann-json3-dev libcli11-dev \
   libdnnl-dev ocl-icd-opencl-dev \
