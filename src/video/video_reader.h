@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "vivid/vivid.h"
 
 namespace vivid {
 
@@ -36,7 +37,7 @@ struct SamplingOptions {
     int64_t clips = 1;  // K clips spread over the video (multi-clip evaluation)
     int decoder_threads = 1;  // FFmpeg's decoding threads
     // Uniform / multi-clip sampling decodes the whole video: more frames than this is an Error.
-    int64_t max_frames = 500'000;
+    int64_t max_frames = Options{}.max_frames;  // the default lives in the public Options
 };
 
 struct SampledClip {
