@@ -60,8 +60,22 @@ std::string shape_to_string(const Shape& shape) {
 
 int64_t shape_numel(const Shape& shape) {
     int64_t n = 1;
-    for (int64_t d : shape) n *= d;
+    for (int64_t d : shape) n *= d;  // every Tensor's shape passed checked_numel
     return n;
+}
+
+std::optional<int64_t> checked_numel(const Shape& shape) {
+    int64_t nonzero = 1;
+    bool empty = false;
+    for (int64_t d : shape) {
+        if (d < 0) return std::nullopt;
+        if (d == 0) {
+            empty = true;
+            continue;
+        }
+        if (__builtin_mul_overflow(nonzero, d, &nonzero) || nonzero > kMaxTensorElements) return std::nullopt;
+    }
+    return empty ? 0 : nonzero;
 }
 
 namespace {
@@ -102,6 +116,13 @@ Shape contiguous_strides(const Shape& shape) {
     return strides;
 }
 
+// The backstop behind the parsers' own checks (which name the file): no Tensor has a shape
+// whose element count or strides overflow.
+void require_indexable(const Shape& shape) {
+    if (!checked_numel(shape))
+        throw Error("tensor shape " + shape_to_string(shape), "is negative or has over 2^56 elements");
+}
+
 }  // namespace
 
 std::shared_ptr<Storage> allocate_storage(std::size_t bytes) {
@@ -119,6 +140,7 @@ Tensor Tensor::zeros(DType dtype, Shape shape) {
 }
 
 Tensor Tensor::uninitialized(DType dtype, Shape shape) {
+    require_indexable(shape);
     Tensor t;
     t.storage_ = allocate_uninitialized_storage(static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype));
     t.dtype_ = dtype;
@@ -129,6 +151,7 @@ Tensor Tensor::uninitialized(DType dtype, Shape shape) {
 
 Tensor Tensor::view(std::shared_ptr<Storage> storage, std::size_t byte_offset, DType dtype,
                     Shape shape) {
+    require_indexable(shape);
     Shape strides = contiguous_strides(shape);
     return strided_view(std::move(storage), byte_offset, dtype, std::move(shape),
                         std::move(strides));
@@ -136,6 +159,7 @@ Tensor Tensor::view(std::shared_ptr<Storage> storage, std::size_t byte_offset, D
 
 Tensor Tensor::strided_view(std::shared_ptr<Storage> storage, std::size_t byte_offset, DType dtype,
                             Shape shape, Shape strides) {
+    require_indexable(shape);
     Tensor t;
     t.storage_ = std::move(storage);
     t.offset_ = byte_offset;
@@ -283,6 +307,7 @@ Tensor Tensor::to_float32() const {
 }
 
 Tensor Tensor::reshape(Shape shape) const {
+    require_indexable(shape);
     if (!is_contiguous()) throw Error("", "internal: reshape of a non-contiguous tensor");
     if (shape_numel(shape) != numel())
         throw Error("", "internal: reshape " + shape_to_string(shape_) + " to " +

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,13 @@ bool parse_dtype_name(std::string_view name, DType& out);
 using Shape = std::vector<int64_t>;
 std::string shape_to_string(const Shape& shape);
 int64_t shape_numel(const Shape& shape);
+// Tensors vivid makes or reads hold at most this many elements (any dtype's byte count and every
+// stride then fit in int64). A file's claims are checked against it before a tensor is formed.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 56;
+// The element count of `shape`, or nullopt when a dimension is negative or the non-zero
+// dimensions multiply past kMaxTensorElements: a zero dimension does not excuse huge others,
+// whose strides would still overflow.
+std::optional<int64_t> checked_numel(const Shape& shape);
 
 // Bytes that some object keeps alive (an aligned allocation or a file mapping).
 class Storage {

@@ -55,9 +55,6 @@ std::string a_kind(MsgpackKind kind) {
     throw Error(source, "parameter " + display_name(name) + ": " + problem);
 }
 
-// Multiplies non-negative sizes; false on overflow.
-bool checked_mul(uint64_t a, uint64_t b, uint64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
-
 Shape shape_from_msgpack(const MsgpackValue& v, const std::string& source, const std::string& name) {
     if (v.kind != MsgpackKind::Array)
         fail(source, name, "ndarray shape is " + a_kind(v.kind) + ", expected an array of sizes");
@@ -74,12 +71,9 @@ Shape shape_from_msgpack(const MsgpackValue& v, const std::string& source, const
 // Bytes an array of `shape` and `dtype` needs, or fails if that overflows.
 uint64_t byte_count(const Shape& shape, DType dtype, const std::string& source,
                     const std::string& name) {
-    uint64_t n = dtype_size(dtype);
-    for (int64_t d : shape) {
-        if (!checked_mul(n, static_cast<uint64_t>(d), n))
-            fail(source, name, "ndarray shape " + shape_to_string(shape) + " is too large");
-    }
-    return n;
+    const std::optional<int64_t> n = checked_numel(shape);
+    if (!n) fail(source, name, "ndarray shape " + shape_to_string(shape) + " is too large");
+    return static_cast<uint64_t>(*n) * dtype_size(dtype);
 }
 
 // A view when the data sits at an offset aligned for its dtype (so typed reads are well

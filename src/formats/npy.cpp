@@ -172,14 +172,9 @@ Tensor parse_npy(std::shared_ptr<Storage> bytes, const std::string& source) {
 
     // Element count and byte size with overflow checks before any data is trusted.
     const std::size_t elem = dtype_size(h.dtype);
-    std::size_t numel = 1;
-    for (int64_t d : h.shape) {
-        const auto ud = static_cast<std::size_t>(d);
-        if (ud != 0 && numel > std::numeric_limits<std::size_t>::max() / elem / ud)
-            throw Error(source, "array shape " + shape_to_string(h.shape) + " is too large");
-        numel *= ud;
-    }
-    const std::size_t nbytes = numel * elem;
+    const std::optional<int64_t> numel = checked_numel(h.shape);
+    if (!numel) throw Error(source, "array shape " + shape_to_string(h.shape) + " is too large");
+    const std::size_t nbytes = static_cast<std::size_t>(*numel) * elem;
     const std::size_t available = bytes->size() - h.data_offset;
     if (nbytes > available)
         throw Error(source, "truncated .npy data: shape " + shape_to_string(h.shape) + " needs " +

@@ -44,15 +44,14 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
         throw Error(path, "tensor '" + name + "': unsupported dtype " + info["dtype"].dump());
     const json& shape = info["shape"];
     if (!shape.is_array()) throw Error(path, "tensor '" + name + "': shape is not a list");
-    uint64_t numel = 1;
     for (const json& d : shape) {
-        if (!d.is_number_unsigned()) throw Error(path, "tensor '" + name + "': bad shape " + shape.dump());
-        const uint64_t v = d.get<uint64_t>();
-        if (v > 0 && numel > std::numeric_limits<uint64_t>::max() / 16 / v)
-            throw Error(path, "tensor '" + name + "': shape too large " + shape.dump());
-        numel *= v;
-        e.shape.push_back(static_cast<int64_t>(v));
+        if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t(kMaxTensorElements))
+            throw Error(path, "tensor '" + name + "': bad shape " + shape.dump());
+        e.shape.push_back(d.get<int64_t>());
     }
+    const std::optional<int64_t> elements = checked_numel(e.shape);
+    if (!elements) throw Error(path, "tensor '" + name + "': shape too large " + shape.dump());
+    const auto numel = static_cast<uint64_t>(*elements);
     const json& off = info["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
         throw Error(path, "tensor '" + name + "': data_offsets must be two non-negative integers");

@@ -75,6 +75,7 @@ public:
         if (!dtype)
             fail(name, "its storage is torch." + s.type_name +
                            ", a dtype vivid does not read (convert the weights to float32)");
+        if (!checked_numel(t.size)) fail(name, "shape " + shape_to_string(t.size) + " is too large");
         const auto esize = static_cast<int64_t>(dtype_size(*dtype));
         const int64_t storage_bytes = s.untyped ? s.numel : s.numel * esize;
         const ZipMemberBytes& bytes = storage_bytes_for(name, s.key);

@@ -53,6 +53,19 @@ TEST(Tensor, HalfPrecisionConversions) {
     EXPECT_EQ(f.data<float>()[1], -1.0f);
 }
 
+TEST(Tensor, CheckedNumelCountsZerosButNotTheirExcuse) {
+    EXPECT_EQ(checked_numel({}), 1);
+    EXPECT_EQ(checked_numel({3, 4, 5}), 60);
+    EXPECT_EQ(checked_numel({0, 7}), 0);
+    EXPECT_EQ(checked_numel({int64_t{1} << 28, int64_t{1} << 28}), int64_t{1} << 56);  // the limit itself
+    EXPECT_FALSE(checked_numel({(int64_t{1} << 28) + 1, int64_t{1} << 28}));
+    EXPECT_FALSE(checked_numel({2, -1}));
+    // A zero anywhere makes the tensor empty, but the other sizes still give its strides.
+    EXPECT_FALSE(checked_numel({0, int64_t{1} << 40, int64_t{1} << 40}));
+    EXPECT_FALSE(checked_numel({int64_t{1} << 32, (int64_t{1} << 31) + 1, 0}));
+    EXPECT_THROW(Tensor::zeros(DType::U8, {0, int64_t{1} << 40, int64_t{1} << 40}), Error);
+}
+
 TEST(Tensor, ReshapeChecksTheElementCount) {
     Tensor t = Tensor::zeros(DType::U8, {2, 6});
     EXPECT_EQ(t.reshape({3, 4}).shape(), (Shape{3, 4}));

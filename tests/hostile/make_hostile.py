@@ -316,6 +316,14 @@ def torch_pickle_attacks():
         write(name, torch_zip(pkl))
         record(name, "pth", "BINPERSID storage key %r that is not in the archive" % key)
 
+    # An empty tensor whose other sizes multiply past 2**64: nothing to read, but a stride of
+    # its contiguous copy would overflow (found by fuzz_npy's twin in .npy files).
+    name = "torch_tensor_zero_dim_hides_huge_sizes.pth"
+    pkl = checkpoint_pickle(model=p_dict((p_str("w"), p_tensor("0", 6, (0, 2**47 - 1, 2**47 - 1), (1, 1, 1)))))
+    assert safe_probe(pkl)["model"]["w"][1][2] == (0, 2**47 - 1, 2**47 - 1)
+    write(name, torch_zip(pkl))
+    record(name, "pth", "tensor of size (0, 2**47-1, 2**47-1): empty, the other sizes multiply past 2**64")
+
     # Recursion bombs: 100000-deep nested lists (EMPTY_LIST x N, APPEND x N-1) and the same
     # built from 100000 nested MARKs closed by LIST. data.pkl is deflated to stay small.
     n = 100000
@@ -508,6 +516,10 @@ def flax_attacks():
     cases.append(("flax_ndarray_shape_overflows_int64.msgpack",
                   mp({"params": {"dense": {"kernel": ndarray_ext((2**40, 2**40), "float32", bytes(4))}}}),
                   "ndarray ext shape [2**40, 2**40] float32: element and byte counts overflow int64"))
+    # An empty ndarray whose other dimensions multiply past 2**64 (strides would overflow).
+    cases.append(("flax_ndarray_zero_dim_hides_huge_dims.msgpack",
+                  mp({"params": {"dense": {"kernel": ndarray_ext((0, 2**40, 2**40), "float32", b"")}}}),
+                  "ndarray ext shape [0, 2**40, 2**40] float32: empty, the other dimensions multiply past 2**64"))
     # array32 / map32 headers claiming 2**32-1 elements in a tiny file.
     cases.append(("flax_array32_claims_4g_elements.msgpack",
                   b"\x81" + mp("params") + b"\x81" + mp("w") + b"\xdd\xff\xff\xff\xff" + b"\xc0",
@@ -593,6 +605,11 @@ def safetensors_attacks():
     over = {first: {"dtype": "F32", "shape": [2**32, 2**32, 16], "data_offsets": [0, 0]}}
     model_folder("st_shape_product_overflows_int64", {"model.safetensors": st_file(over)},
                  "safetensors: shape [2**32, 2**32, 16] (count wraps to 0 mod 2**64), offsets [0, 0]")
+
+    # Empty, yet the other dimensions multiply past 2**64: strides of such a tensor overflow.
+    hidden = {first: {"dtype": "F32", "shape": [0, 2**40, 2**40], "data_offsets": [0, 0]}}
+    model_folder("st_zero_dim_hides_huge_dims", {"model.safetensors": st_file(hidden)},
+                 "safetensors: shape [0, 2**40, 2**40] with offsets [0, 0] (empty, strides overflow)")
 
     huge = {first: {"dtype": "F32", "shape": [2**38], "data_offsets": [0, 2**40]}}
     model_folder("st_tensor_claims_1tib", {"model.safetensors": st_file(huge, bytes(8))},
@@ -703,6 +720,10 @@ def npy_attacks():
         # 2**32 * 2**32 * 1 * 3 = 3 * 2**64, which wraps to exactly 0 in 64 bits.
         ("npy_shape_product_overflows_int64.npy", npy(h("|u1", (2**32, 2**32, 1, 3))),
          "npy shape (2**32, 2**32, 1, 3): the element count wraps to 0 mod 2**64"),
+        # Found by fuzz_npy: a leading zero makes the running count 0, so a wrap check passes,
+        # while the other dimensions multiply past 2**64 (numpy: "array is too big").
+        ("npy_zero_dim_hides_huge_dims.npy", npy(h("|u1", (0, 2**40, 2**40, 3))),
+         "npy shape (0, 2**40, 2**40, 3): empty, the other dimensions multiply past 2**64"),
         ("npy_header_length_past_eof.npy", npy(h("|u1", (8, 40, 56, 3)), version=2, header_len=0xFFFFFFFF),
          "npy v2 header length field 0xffffffff in a 128-byte file"),
         ("npy_fortran_order_absurd_shape.npy",
@@ -949,7 +970,7 @@ def video_attacks():
         write("vid_20000_frames_16x16.mp4", read(t("many.mp4")))
         info = probe(t("many.mp4"), "stream=nb_frames,width,height")
         assert "nb_frames=%d" % frames in info and "width=16" in info, info
-        record("vid_20000_frames_16x16.mp4", "video",
+        record("vid_20000_frames_16x16.mp4", "video_uniform",
                "h264 mp4 with 20000 frames of 16x16 at 1000 fps (20 s)")
 
         write("vid_png_named_mp4.mp4", png_bytes(16, 16))
