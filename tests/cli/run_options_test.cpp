@@ -117,18 +117,53 @@ TEST(RunOptions, ClassifyClipsAveragesTheClipsLogits) {
     EXPECT_GT(worst_vs_one_clip, 1e-4);  // the second clip counts
 }
 
-// --verify-video without a preset: the converted folder runs on the clip (its logits are HF's
-// conformance logits, checked elsewhere), and the line says there is nothing to compare with.
-TEST(RunOptions, ConvertVerifyVideoRunsTheConvertedModel) {
+// The numbers after `prefix` in `text` ("... [1.5, -2, 3e-05] ..." -> {1.5, -2, 3e-05}).
+std::vector<double> numbers_after(const std::string& text, const std::string& prefix, char end) {
+    std::vector<double> out;
+    const std::size_t at = text.find(prefix);
+    if (at == std::string::npos) return out;
+    std::size_t i = at + prefix.size();
+    const std::size_t stop = text.find(end, i);
+    while (i < stop) {
+        std::size_t used = 0;
+        out.push_back(std::stod(text.substr(i, stop - i), &used));
+        i += used;
+        while (i < stop && (text[i] == ',' || text[i] == ' ')) ++i;
+    }
+    return out;
+}
+
+// --verify-video without a preset: the converted folder runs on the clip and prints its leading
+// logits (and the loss with --verify-mask), which must be HF's for that clip.
+TEST(RunOptions, ConvertVerifyVideoPrintsTheConvertedModelsOutputs) {
+    for (const char* name : {"videomae_tiny_finetuned", "videomae_tiny_pretrain_normpix"}) {
+        SCOPED_TRACE(name);
+        const fs::path c = case_dir(name);
+        const TensorMap hf = read_safetensors((c / "expected" / "outputs.safetensors").string());
+        test::TempDir tmp;
+        std::vector<std::string> args{"convert", "--from", "videomae-pth", "--checkpoint", (c / "checkpoint.pth").string(),
+                                      "--config", (c / "config.json").string(), "--preprocessor-config",
+                                      (c / "preprocessor_config.json").string(), "--out", (tmp / "m").string(),
+                                      "--verify-video", (c / "video.npy").string()};
+        if (hf.count("bool_masked_pos")) {
+            args.push_back("--verify-mask");
+            args.push_back((c / "expected" / "outputs.safetensors").string());
+        }
+        const auto r = test::run_cli(args);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_NE(r.out.find("no reference values"), std::string::npos) << r.out;
+        const std::vector<double> got = numbers_after(r.out, "first 3 logits [", ']');
+        const Tensor want = hf.at("logits").to_float32().contiguous_copy();
+        ASSERT_EQ(got.size(), 3u) << r.out;
+        for (int i = 0; i < 3; ++i) EXPECT_NEAR(got[i], want.data<float>()[i], 1e-4) << r.out;
+        if (hf.count("loss")) {
+            const std::vector<double> loss = numbers_after(r.out, "; loss ", '\n');
+            ASSERT_EQ(loss.size(), 1u) << r.out;
+            EXPECT_NEAR(loss[0], hf.at("loss").to_float32().data<float>()[0], 1e-4) << r.out;
+        }
+    }
     const fs::path c = case_dir("videomae_tiny_finetuned");
     test::TempDir tmp;
-    const auto r = test::run_cli({"convert", "--from", "videomae-pth", "--checkpoint", (c / "checkpoint.pth").string(),
-                                  "--config", (c / "config.json").string(), "--preprocessor-config",
-                                  (c / "preprocessor_config.json").string(), "--out", (tmp / "m").string(),
-                                  "--verify-video", (c / "video.npy").string()});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("logits shape [1, "), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("no reference values"), std::string::npos) << r.out;
     // A clip the model cannot take: one line naming the clip, exit 2.
     const auto bad = test::run_cli({"convert", "--from", "videomae-pth", "--checkpoint", (c / "checkpoint.pth").string(),
                                     "--config", (c / "config.json").string(), "--out", (tmp / "m2").string(),

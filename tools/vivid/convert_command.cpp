@@ -1,4 +1,5 @@
 // vivid convert: an original checkpoint -> an HF model folder, optionally verified on a clip.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -28,11 +29,19 @@ bool verify_converted(const ConvertArgs& a) {
     bool has_reference = false;
     for (const PresetInfo& p : convert_presets()) has_reference |= p.name == a.request.preset && p.has_reference_values;
     if (!has_reference) {
+        // Nothing to compare with: print what the HF script prints, for the user to compare.
         const Outputs out = model.forward(pv, mask ? &*mask : nullptr);
-        std::string shape;
+        std::string shape, leading;
         for (int64_t d : out.logits.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
-        std::printf("logits shape [%s]; no reference values for this conversion (use --model-name for a preset)\n",
-                    shape.c_str());
+        const std::size_t n = std::min<std::size_t>(3, out.logits.values.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            char v[32];
+            std::snprintf(v, sizeof v, "%.7g", out.logits.values[i]);
+            leading += (i ? ", " : "") + std::string(v);
+        }
+        std::printf("logits shape [%s]; first %zu logits [%s]", shape.c_str(), n, leading.c_str());
+        if (out.loss) std::printf("; loss %.7g", *out.loss);
+        std::printf("\nno reference values for this conversion (use --model-name for a preset)\n");
         return true;
     }
     bool ok = true;
