@@ -117,4 +117,10 @@ std::string read_bytes(const std::filesystem::path& path) {
     return s.str();
 }
 
+uint64_t fnv1a64(std::string_view data) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char b : data) h = (h ^ b) * 0x100000001b3ull;
+    return h;
+}
+
 }  // namespace vivid::test

@@ -1,8 +1,10 @@
 // Paths and small helpers shared by the tests.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vivid::test {
@@ -41,6 +43,8 @@ CommandResult run_cli(const std::vector<std::string>& args, const CliLimits& lim
 int start_cli(const std::vector<std::string>& args);
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+// FNV-1a 64 of `data`: the hash the golden-data scripts under tests/data/ also compute.
+uint64_t fnv1a64(std::string_view data);
 std::string read_bytes(const std::filesystem::path& path);
 
 }  // namespace vivid::test

@@ -25,12 +25,6 @@ std::string bytes_of(const Tensor& t) {
     return std::string(reinterpret_cast<const char*>(c.raw()), c.nbytes());
 }
 
-uint64_t fnv1a64(const std::string& data) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char b : data) h = (h ^ b) * 0x100000001b3ull;
-    return h;
-}
-
 std::string error_of(const std::filesystem::path& path) {
     try {
         read_torch_state_dict(path.string());
@@ -60,7 +54,7 @@ TEST(TorchCheckpoint, ConformanceCheckpointsMatchTorchLoad) {
             EXPECT_EQ(t.shape(), e["shape"].get<Shape>());
             char hash[17];
             std::snprintf(hash, sizeof hash, "%016llx",
-                          static_cast<unsigned long long>(fnv1a64(bytes_of(t))));
+                          static_cast<unsigned long long>(test::fnv1a64(bytes_of(t))));
             EXPECT_EQ(hash, e["fnv1a64"].get<std::string>());
             // Stored, aligned, contiguous: a zero-copy view of the mapped file.
             EXPECT_FALSE(t.writable());

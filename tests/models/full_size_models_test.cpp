@@ -16,12 +16,6 @@
 namespace vivid {
 namespace {
 
-uint64_t fnv1a64(const std::string& s) {
-    uint64_t h = 0xCBF29CE484222325ull;
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001B3ull;
-    return h;
-}
-
 uint64_t splitmix64(uint64_t z) {
     z += 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -36,7 +30,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
 Tensor hashed(const std::string& name, const Shape& shape, double scale) {
     Tensor t = Tensor::zeros(DType::F32, shape);
     float* p = t.data_mut<float>();
-    const uint64_t seed = fnv1a64(name);
+    const uint64_t seed = test::fnv1a64(name);
     const bool layer_norm_weight = ends_with(name, "norm.weight") || ends_with(name, "layernorm_before.weight") ||
                                    ends_with(name, "layernorm_after.weight");
     for (int64_t i = 0; i < t.numel(); ++i) {
