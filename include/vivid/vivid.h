@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -46,10 +47,12 @@ private:
 
 // Arithmetic of the linear layers. F32 is the default and the path held to 1e-4 of Hugging
 // Face's logits; BF16 (bfloat16 weights and inputs, float32 accumulation) needs a CPU with
-// AVX512-BF16 or AMX and is refused elsewhere.
-enum class Precision { F32, BF16 };
-VIVID_API const char* precision_name(Precision precision);  // "fp32", "bf16"
-// "fp32"/"bf16" -> Precision; anything else is an Error naming `source`.
+// AVX512-BF16 or AMX and is refused elsewhere; INT8 (weights quantized per output channel at
+// load, each layer's input per tensor as it arrives, int32 accumulation) runs on every CPU.
+// Both state their error against fp32 in the README.
+enum class Precision { F32, BF16, INT8 };
+VIVID_API const char* precision_name(Precision precision);  // "fp32", "bf16", "int8"
+// "fp32"/"bf16"/"int8" -> Precision; anything else is an Error naming `source`.
 VIVID_API Precision parse_precision(const std::string& name, const std::string& source);
 
 // Which frames of a video make a clip.
@@ -208,6 +211,10 @@ public:
     // FLOPs of one forward over `batch` clips (1 multiply-add = 2 FLOP); `masked` is the
     // hidden patches per clip of a pre-training forward.
     double flops(int64_t batch, int64_t masked = 0) const;
+    // The implementation each kind of layer has run with so far ("encoder.attention.qkv" ->
+    // {"brg:avx512_core_bf16"}): oneDNN's name for every matrix product, "vivid:<isa>:..." for
+    // vivid's own kernels. One starting with "ref" is oneDNN's slow reference loop, a bug.
+    std::map<std::string, std::vector<std::string>> implementations() const;
 
 private:
     struct Impl;
@@ -235,6 +242,9 @@ VIVID_API std::vector<std::string> take_shard(const std::vector<std::string>& vi
 
 // The vector kernels this CPU runs and its bf16 hardware, e.g. "avx2 (cpu: avx2)".
 VIVID_API std::string kernels_in_use();
+// The implementation oneDNN gives a linear layer of `in` -> `out` features over `rows` rows in
+// `precision` on this CPU (e.g. "brg:avx512_core_vnni"), or "unavailable: <why>".
+VIVID_API std::string linear_implementation(Precision precision, int64_t rows, int64_t in, int64_t out);
 
 // --- Reading video without a model ------------------------------------------------------
 

@@ -135,4 +135,8 @@ ByteArray Model::mask(int64_t batch, double ratio, uint64_t seed, Masking maskin
 
 double Model::flops(int64_t batch, int64_t masked) const { return impl_->model->forward_flops(batch, masked); }
 
+std::map<std::string, std::vector<std::string>> Model::implementations() const {
+    return impl_->model->implementation_log->snapshot();
+}
+
 }  // namespace vivid

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <memory>
 
+#include <string>
+
+#include "kernels/implementation_log.h"
 #include "kernels/kernels.h"
 #include "vivid/vivid.h"
 #include "core/tensor.h"
@@ -24,6 +27,8 @@ struct LinearSpec {
     Tensor bias;    // float32 (out), or undefined for none
     Epilogue epilogue = Epilogue::Bias;
     Activation activation = Activation::Gelu;  // for BiasActivation
+    std::string kind{};  // the layer kind, e.g. "attention.qkv", for the implementation log
+    std::shared_ptr<ImplementationLog> log{};  // receives each primitive's implementation (optional)
 };
 
 class Linear {
@@ -32,6 +37,9 @@ public:
     // x: (rows, in) row-major; y: (rows, out), rows `ldy` floats apart (0: out), so several
     // layers can write side by side into one buffer. Not thread-safe: one forward at a time.
     virtual void forward(const float* x, float* y, int64_t rows, int64_t ldy = 0) = 0;
+    // Prepares what forward(rows, ldy) runs, without running it, and names its implementation
+    // (oneDNN's impl_info_str(), e.g. "brg:avx512_core_bf16"; a "ref" one is a slow fallback).
+    virtual std::string implementation(int64_t rows, int64_t ldy = 0) = 0;
     int64_t in() const { return in_; }
     int64_t out() const { return out_; }
 
@@ -42,9 +50,13 @@ protected:
 // oneDNN matmul: weights reordered once into the layout the CPU's kernel wants (used in place
 // when that is the plain layout), bias and epilogue as post-ops. BF16 packs the weights to
 // bf16 and converts each input once; it throws vivid::Error on a CPU without bf16 hardware.
+// INT8 quantizes the weights once (symmetric, one scale per output channel) and each input
+// when it arrives (symmetric, one scale for the whole input: dynamic quantization); products
+// accumulate exactly in int32, everything after them is float32.
 std::unique_ptr<Linear> make_onednn_linear(LinearSpec spec, Precision precision);
 // Plain loops with double accumulation. BF16 rounds weights and inputs to bf16 (nearest even)
-// and accumulates exactly, which is what bf16 hardware computes, up to summation order.
+// and accumulates exactly, which is what bf16 hardware computes, up to summation order. INT8
+// quantizes as the oneDNN path does (see int8_quantization.h) and accumulates exactly.
 std::unique_ptr<Linear> make_reference_linear(LinearSpec spec, Precision precision);
 
 // float -> bf16 -> float, rounding to nearest even (NaN kept NaN).

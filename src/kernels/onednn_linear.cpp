@@ -1,10 +1,13 @@
 // Linear layers on oneDNN's matmul primitive (Debian ships oneDNN 2.6: on AVX2 it runs its
-// JIT gemm, on AVX-512 brgemm kernels, bf16 ones where the CPU has AVX512-BF16 or AMX).
-// Weights are given in `format_tag::any` once at load, so oneDNN picks its own layout; when
-// that is the plain torch layout the weights are used in place (a mapped file stays mapped,
-// nothing is copied), otherwise they are reordered once and the unpacked copy is dropped.
+// JIT gemm, on AVX-512 brgemm kernels, bf16 ones where the CPU has AVX512-BF16 or AMX, int8
+// ones with VNNI or AMX). Weights are given in `format_tag::any` once at load, so oneDNN picks
+// its own layout; when that is the plain torch layout the weights are used in place (a mapped
+// file stays mapped, nothing is copied), otherwise they are reordered once and the unpacked
+// copy is dropped. Every primitive's implementation goes to the layer's ImplementationLog.
 #include <dnnl.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -12,6 +15,7 @@
 
 #include "core/grow_buffer.h"
 #include "kernels/cpu_features.h"
+#include "kernels/int8_quantization.h"
 #include "kernels/linear.h"
 #include "vivid/vivid.h"
 
@@ -38,6 +42,14 @@ void* shared_scratch(std::size_t bytes) {
     return buffer.data();
 }
 
+// The input converted to bf16 or int8, shared by every layer the same way (one per primitive
+// would hold ~200 MB for VideoMAE-B).
+void* shared_converted_input(std::size_t bytes) {
+    static thread_local std::vector<std::byte> buffer;
+    grow_to(buffer, static_cast<int64_t>(bytes));
+    return buffer.data();
+}
+
 dnnl::algorithm eltwise_for(Activation act, float& alpha) {
     alpha = 0.0f;
     switch (act) {
@@ -52,35 +64,55 @@ dnnl::algorithm eltwise_for(Activation act, float& alpha) {
     return dnnl::algorithm::eltwise_relu;
 }
 
+// x (n floats) -> q with one scale for all of it; returns the scale.
+float quantize_input(const float* x, int8_t* q, int64_t n) {
+    float max_abs = 0.0f;
+#pragma omp parallel for reduction(max : max_abs) schedule(static)
+    for (int64_t i = 0; i < n; ++i) max_abs = std::max(max_abs, std::fabs(x[i]));
+    const float inverse = int8_inverse_scale(max_abs);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) q[i] = int8_quantize(x[i], inverse);
+    return int8_scale(max_abs);
+}
+
 // Rows used to choose the weight layout at load; oneDNN's layouts depend on N and K only.
 constexpr int64_t kLayoutRows = 1024;
 
+// How an int8 product gets back to float: y = s_w[n] * s_x * acc + b[n].
+enum class Int8Form {
+    // Output scales s_w fixed at load, s_x a run-time scalar multiplied in a binary post-op,
+    // the bias added by another: what brgemm (VNNI, AMX) accepts.
+    ScalePostOps,
+    // Output scales s_w * s_x given at run time and the bias divided by them (oneDNN 2.6's
+    // int8 matmul computes scale * (acc + bias)): what the AVX2/AVX-512 JIT gemm accepts
+    // (with binary post-ops before a sum it has only its reference loop).
+    RuntimeScales,
+};
+
 class OnednnLinear final : public Linear {
 public:
-    OnednnLinear(LinearSpec spec, Precision precision) : precision_(precision) {
+    OnednnLinear(LinearSpec spec, Precision precision)
+        : precision_(precision), kind_(std::move(spec.kind)), log_(std::move(spec.log)) {
         out_ = spec.weight.size(0);
         in_ = spec.weight.size(1);
         if (precision_ == Precision::BF16 && !cpu_features().has_bf16())
             throw Error("cpu", "bf16 needs a CPU with AVX512-BF16 or AMX; this one has " + cpu_features_summary() +
-                                   " (use fp32)");
-        dnnl::post_ops ops;
-        if (spec.epilogue == Epilogue::BiasActivation) {
-            float alpha = 0;
-            const dnnl::algorithm alg = eltwise_for(spec.activation, alpha);
-            ops.append_eltwise(1.0f, alg, alpha, 0.0f);
-        } else if (spec.epilogue == Epilogue::BiasResidual) {
-            ops.append_sum(1.0f);
-        }
-        attr_.set_post_ops(ops);
-        // Scratch memory comes from one buffer shared by every layer (they run one at a time).
-        // Debian's oneDNN otherwise keeps a scratchpad per primitive: ~200 MB for ViViT-B.
-        attr_.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+                                   " (use fp32 or int8)");
+        epilogue_ = spec.epilogue;
+        activation_ = spec.activation;
         if (spec.bias.defined()) {
             bias_ = spec.bias;
             bias_mem_ = dnnl::memory({{1, out_}, dt::f32, tag::ab}, cpu_engine(), const_cast<float*>(bias_.data<float>()));
         }
-        const dnnl::memory::desc user_weights({in_, out_}, dt::f32, tag::ba);
-        const auto pd = make_pd(kLayoutRows, dnnl::memory::desc({in_, out_}, weight_type(), tag::any));
+        if (precision_ == Precision::INT8) quantize_weights(spec.weight);
+        set_attributes();
+        const dnnl::memory::desc user_weights({in_, out_}, weight_type(), tag::ba);
+        auto pd = make_pd(kLayoutRows, dnnl::memory::desc({in_, out_}, weight_type(), tag::any));
+        if (precision_ == Precision::INT8 && is_reference_implementation(pd.impl_info_str())) {
+            int8_form_ = Int8Form::RuntimeScales;
+            set_attributes();
+            pd = make_pd(kLayoutRows, dnnl::memory::desc({in_, out_}, weight_type(), tag::any));
+        }
         weights_desc_ = pd.weights_desc();
         // oneDNN's own choice may be a transposed copy that its JIT gemm runs no faster
         // (measured on AVX2: equal speed); the plain layout then costs no memory at all.
@@ -91,14 +123,19 @@ public:
             } catch (const Error&) {
             }
         }
-        dnnl::memory user(user_weights, cpu_engine(), const_cast<float*>(spec.weight.data<float>()));
-        if (weights_desc_ == user_weights) {
-            kept_weight_ = spec.weight;  // used in place
+        void* user_data = precision_ == Precision::INT8 ? static_cast<void*>(quantized_weight_.data())
+                                                        : const_cast<float*>(spec.weight.data<float>());
+        const dnnl::memory::desc user_desc({in_, out_}, precision_ == Precision::INT8 ? dt::s8 : dt::f32, tag::ba);
+        dnnl::memory user(user_desc, cpu_engine(), user_data);
+        if (weights_desc_ == user_desc) {
+            if (precision_ != Precision::INT8) kept_weight_ = spec.weight;  // used in place (int8: the quantized copy)
             weights_mem_ = user;
         } else {
             weights_mem_ = dnnl::memory(weights_desc_, cpu_engine());
             dnnl::reorder(user, weights_mem_).execute(thread_stream(), user, weights_mem_);
             thread_stream().wait();
+            quantized_weight_ = {};
+            quantized_weight_.shrink_to_fit();
         }
     }
 
@@ -109,42 +146,116 @@ public:
         dnnl::memory dst(s.dst, cpu_engine(), y);
         dnnl::stream& stream = thread_stream();
         std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_WEIGHTS, weights_mem_}, {DNNL_ARG_DST, dst}};
-        if (bias_.defined()) args[DNNL_ARG_BIAS] = bias_mem_;
         if (s.scratch_bytes > 0) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(s.scratch_desc, cpu_engine(), shared_scratch(s.scratch_bytes));
         if (precision_ == Precision::BF16) {
-            s.convert.execute(stream, src, s.src_bf16);
-            args[DNNL_ARG_SRC] = s.src_bf16;
+            dnnl::memory converted(s.src, cpu_engine(), shared_converted_input(s.src.get_size()));
+            s.convert.execute(stream, src, converted);
+            args[DNNL_ARG_SRC] = converted;
+        } else if (precision_ == Precision::INT8) {
+            auto* q = static_cast<int8_t*>(shared_converted_input(static_cast<std::size_t>(rows * in_)));
+            set_int8_arguments(quantize_input(x, q, rows * in_), args);
+            args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), q);
         } else {
             args[DNNL_ARG_SRC] = src;
         }
+        if (bias_.defined() && !(precision_ == Precision::INT8)) args[DNNL_ARG_BIAS] = bias_mem_;
         s.matmul.execute(stream, args);
         stream.wait();
+    }
+
+    std::string implementation(int64_t rows, int64_t ldy) override {
+        return primitive_for(rows, ldy == 0 ? out_ : ldy).implementation;
     }
 
 private:
     // The primitive for one row count and output stride, and what executing it needs.
     struct RowsPrimitive {
-        dnnl::memory::desc src_f32, dst;
+        dnnl::memory::desc src_f32, src, dst;
         dnnl::matmul matmul;
-        dnnl::reorder convert;     // bf16 only: f32 input -> bf16
-        dnnl::memory src_bf16;     // bf16 only
+        dnnl::reorder convert;  // bf16 only: f32 input -> bf16
         dnnl::memory::desc scratch_desc;
         std::size_t scratch_bytes = 0;
+        std::string implementation;
     };
 
-    dt weight_type() const { return precision_ == Precision::BF16 ? dt::bf16 : dt::f32; }
+    dt weight_type() const {
+        return precision_ == Precision::BF16 ? dt::bf16 : precision_ == Precision::INT8 ? dt::s8 : dt::f32;
+    }
+    bool bias_argument() const {
+        return bias_.defined() && !(precision_ == Precision::INT8 && int8_form_ == Int8Form::ScalePostOps);
+    }
+
+    void quantize_weights(const Tensor& weight) {
+        const float* w = weight.data<float>();
+        weight_scales_.resize(out_);
+        quantized_weight_.resize(out_ * in_);
+        for (int64_t n = 0; n < out_; ++n) {
+            float max_abs = 0.0f;
+            for (int64_t k = 0; k < in_; ++k) max_abs = std::max(max_abs, std::fabs(w[n * in_ + k]));
+            weight_scales_[n] = int8_scale(max_abs);
+            const float inverse = int8_inverse_scale(max_abs);
+            for (int64_t k = 0; k < in_; ++k) quantized_weight_[n * in_ + k] = int8_quantize(w[n * in_ + k], inverse);
+        }
+    }
+
+    void set_attributes() {
+        dnnl::primitive_attr attr;
+        dnnl::post_ops ops;
+        if (precision_ == Precision::INT8 && int8_form_ == Int8Form::ScalePostOps) {
+            attr.set_output_scales(2, weight_scales_);
+            ops.append_binary(dnnl::algorithm::binary_mul, dnnl::memory::desc({1, 1}, dt::f32, tag::ab));
+            if (bias_.defined()) ops.append_binary(dnnl::algorithm::binary_add, bias_mem_.get_desc());
+            input_scale_mem_ = dnnl::memory({{1, 1}, dt::f32, tag::ab}, cpu_engine(), &input_scale_);
+        } else if (precision_ == Precision::INT8) {
+            attr.set_output_scales(2, {DNNL_RUNTIME_F32_VAL});
+            runtime_scales_.resize(out_);
+            runtime_scales_mem_ = dnnl::memory({{out_}, dt::f32, tag::x}, cpu_engine(), runtime_scales_.data());
+            if (bias_.defined()) {
+                scaled_bias_.resize(out_);
+                scaled_bias_mem_ = dnnl::memory({{1, out_}, dt::f32, tag::ab}, cpu_engine(), scaled_bias_.data());
+            }
+        }
+        if (epilogue_ == Epilogue::BiasActivation) {
+            float alpha = 0;
+            const dnnl::algorithm alg = eltwise_for(activation_, alpha);
+            ops.append_eltwise(1.0f, alg, alpha, 0.0f);
+        } else if (epilogue_ == Epilogue::BiasResidual) {
+            ops.append_sum(1.0f);
+        }
+        attr.set_post_ops(ops);
+        // Scratch memory comes from one buffer shared by every layer (they run one at a time).
+        // Debian's oneDNN otherwise keeps a scratchpad per primitive: ~200 MB for ViViT-B.
+        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        attr_ = attr;
+    }
+
+    void set_int8_arguments(float input_scale, std::unordered_map<int, dnnl::memory>& args) {
+        if (int8_form_ == Int8Form::ScalePostOps) {
+            input_scale_ = input_scale;
+            args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = input_scale_mem_;
+            if (bias_.defined()) args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1] = bias_mem_;
+            return;
+        }
+        for (int64_t n = 0; n < out_; ++n) runtime_scales_[n] = weight_scales_[n] * input_scale;
+        args[DNNL_ARG_ATTR_OUTPUT_SCALES] = runtime_scales_mem_;
+        if (bias_.defined()) {
+            const float* b = bias_.data<float>();
+            for (int64_t n = 0; n < out_; ++n) scaled_bias_[n] = b[n] / runtime_scales_[n];
+            args[DNNL_ARG_BIAS] = scaled_bias_mem_;
+        }
+    }
 
     dnnl::matmul::primitive_desc make_pd(int64_t rows, const dnnl::memory::desc& weights, int64_t ldy = 0) const {
         const dnnl::memory::desc src({rows, in_}, weight_type(), tag::ab);
         const dnnl::memory::desc dst({rows, out_}, dt::f32, dnnl::memory::dims{ldy == 0 ? out_ : ldy, 1});
         try {
-            if (bias_.defined())
+            if (bias_argument())
                 return {dnnl::matmul::desc(src, weights, bias_mem_.get_desc(), dst), attr_, cpu_engine()};
             return {dnnl::matmul::desc(src, weights, dst), attr_, cpu_engine()};
         } catch (const dnnl::error& e) {
             throw Error("oneDNN", "no matmul for " + std::to_string(rows) + "x" + std::to_string(in_) + " by " +
-                                      std::to_string(in_) + "x" + std::to_string(out_) +
-                                      (precision_ == Precision::BF16 ? " in bf16" : " in fp32") + ": " + e.what());
+                                      std::to_string(in_) + "x" + std::to_string(out_) + " in " +
+                                      precision_name(precision_) + ": " + e.what());
         }
     }
 
@@ -155,23 +266,34 @@ private:
         RowsPrimitive s;
         const auto pd = make_pd(rows, weights_desc_, ldy);
         s.src_f32 = dnnl::memory::desc({rows, in_}, dt::f32, tag::ab);
+        s.src = pd.src_desc();
         s.dst = pd.dst_desc();
         s.matmul = dnnl::matmul(pd);
         s.scratch_desc = pd.scratchpad_desc();
         s.scratch_bytes = s.scratch_desc.get_size();
-        if (precision_ == Precision::BF16) {
-            s.src_bf16 = dnnl::memory(pd.src_desc(), cpu_engine());
-            s.convert = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), s.src_f32, cpu_engine(), pd.src_desc()));
-        }
+        s.implementation = pd.impl_info_str();
+        if (precision_ == Precision::BF16)
+            s.convert = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), s.src_f32, cpu_engine(), s.src));
+        if (log_) log_->record(kind_, s.implementation);
         return primitives_.emplace(std::make_pair(rows, ldy), std::move(s)).first->second;
     }
 
     Precision precision_;
+    std::string kind_;
+    std::shared_ptr<ImplementationLog> log_;
+    Epilogue epilogue_ = Epilogue::Bias;
+    Activation activation_ = Activation::Gelu;
     dnnl::primitive_attr attr_;
     Tensor bias_, kept_weight_;
     dnnl::memory bias_mem_, weights_mem_;
     dnnl::memory::desc weights_desc_;
     std::map<std::pair<int64_t, int64_t>, RowsPrimitive> primitives_;
+    // int8 only
+    Int8Form int8_form_ = Int8Form::ScalePostOps;
+    std::vector<int8_t> quantized_weight_;  // until reordered (kept if used in place)
+    std::vector<float> weight_scales_, runtime_scales_, scaled_bias_;
+    float input_scale_ = 1.0f;
+    dnnl::memory input_scale_mem_, runtime_scales_mem_, scaled_bias_mem_;
 };
 
 }  // namespace

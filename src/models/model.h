@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "formats/model_config.h"
+#include "kernels/implementation_log.h"
 #include "vivid/vivid.h"
 #include "core/tensor.h"
 
@@ -36,6 +37,9 @@ public:
     // FLOPs of the forward HF runs for `batch` clips (1 multiply-add = 2 FLOP); num_masked is
     // the masked patches per clip of a pre-training forward (ignored by classifiers).
     virtual double forward_flops(int64_t batch, int64_t num_masked) const = 0;
+
+    // Which implementation each kind of layer has run with (or been prepared for) so far.
+    std::shared_ptr<kernels::ImplementationLog> implementation_log = std::make_shared<kernels::ImplementationLog>();
 };
 
 // Builds a model from a config and HF-named weights; `weights_source` names the file in

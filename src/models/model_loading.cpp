@@ -1,8 +1,29 @@
+#include "kernels/cpu_features.h"
+#include "kernels/simd/simd_kernels.h"
 #include "models/model_parts.h"
 #include "vivid/vivid.h"
 #include "models/model_folder.h"
 
 namespace vivid {
+
+bool ModelKernels::fuse_qkv() const {
+    if (set == &kernels::shape_check_kernels()) return false;  // checks shapes: copies nothing
+    return precision != Precision::F32 || kernels::cpu_features().avx512;
+}
+
+namespace {
+
+// Attention and LayerNorm are vivid's own kernels: they go to the log under their names.
+void record_vector_kernels(const ModelKernels& k) {
+    if (k.set == &kernels::shape_check_kernels()) return;
+    const std::string name = k.set == &kernels::optimized_kernels()
+                                 ? std::string("vivid:") + kernels::simd_kernels().isa + ":fp32"
+                                 : std::string("vivid:reference");
+    k.log->record("attention", name);
+    k.log->record("layer_norm", name);
+}
+
+}  // namespace
 
 std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
                                         const std::string& weights_source, KernelChoice choice,
@@ -18,6 +39,8 @@ std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorM
     else
         model = make_videomae_model(std::get<VideoMAEConfig>(config), reader, k);
     if (unused_weights) *unused_weights = reader.untaken();
+    record_vector_kernels(k);
+    model->implementation_log = k.log;
     return model;
 }
 

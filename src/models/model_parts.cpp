@@ -13,7 +13,9 @@ void LayerNormWeights::apply(const ModelKernels& k, float* x, int64_t rows, floa
 std::unique_ptr<kernels::Linear> load_linear(const WeightReader& w, const std::string& prefix, int64_t out, int64_t in,
                                              const ModelKernels& k, bool has_bias) {
     Tensor weight = w.view(prefix + "weight", {out, in});  // before the bias: its shape error comes first
-    return k.linear(weight, has_bias ? w.view(prefix + "bias", {out}) : Tensor());
+    std::string kind = prefix;
+    if (!kind.empty() && kind.back() == '.') kind.pop_back();
+    return k.linear(kind, weight, has_bias ? w.view(prefix + "bias", {out}) : Tensor());
 }
 
 Tensor apply_linear(kernels::Linear& linear, const float* x, int64_t rows) {

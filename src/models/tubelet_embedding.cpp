@@ -13,7 +13,7 @@ TubeletEmbedding TubeletEmbedding::load(const WeightReader& w, const std::string
     Tensor weight = w.view(prefix + "projection.weight", {hidden, grid.channels, grid.t, grid.ph, grid.pw})
                         .reshape({hidden, grid.patch_len()});
     Tensor bias = w.view(prefix + "projection.bias", {hidden});
-    e.projection_ = kernels.linear(weight, bias, kernels::Epilogue::BiasResidual);
+    e.projection_ = kernels.linear("patch_embeddings", weight, bias, kernels::Epilogue::BiasResidual);
     return e;
 }
 

@@ -14,34 +14,63 @@ void VitWorkspace::reserve(int64_t rows, const VitLayerShape& s) {
     grow_to(mlp, rows * s.intermediate);
 }
 
+namespace {
+
+// Three (rows, cols) tensors one under the other (undefined ones as zeros); all undefined:
+// undefined. For q/k/v as one layer, whose fp32 copy lives only until the weights are packed.
+Tensor stack_rows(const Tensor (&parts)[3], int64_t rows, int64_t cols) {
+    if (!parts[0].defined() && !parts[1].defined() && !parts[2].defined()) return Tensor();
+    Tensor out = Tensor::uninitialized(DType::F32, cols == 1 ? Shape{3 * rows} : Shape{3 * rows, cols});
+    float* dst = out.data_mut<float>();
+    for (const Tensor& part : parts) {
+        if (part.defined())
+            std::memcpy(dst, part.data<float>(), sizeof(float) * rows * cols);
+        else
+            std::memset(dst, 0, sizeof(float) * rows * cols);
+        dst += rows * cols;
+    }
+    return out;
+}
+
+}  // namespace
+
 VitLayer VitLayer::load(const WeightReader& w, const std::string& prefix, const VitLayerShape& s, QkvBias bias,
                         const ModelKernels& kernels) {
     using kernels::Epilogue;
     const int64_t d = s.hidden;
     VitLayer l;
+    // The layer kind in the implementation log: encoder or decoder block.
+    const std::string kind = prefix.find("decoder") != std::string::npos ? "decoder." : "encoder.";
     const std::string attn = prefix + "attention.attention.";
-    std::unique_ptr<kernels::Linear>* parts[3] = {&l.q_, &l.k_, &l.v_};
+    Tensor weights[3], biases[3];
     const char* names[3] = {"query", "key", "value"};
     for (int i = 0; i < 3; ++i) {
-        Tensor weight = w.view(attn + names[i] + ".weight", {d, d});
-        Tensor b;
-        if (bias == QkvBias::Separate) b = w.view(attn + names[i] + ".bias", {d});
+        weights[i] = w.view(attn + names[i] + ".weight", {d, d});
+        if (bias == QkvBias::Separate) biases[i] = w.view(attn + names[i] + ".bias", {d});
         // VideoMAE: q_bias and v_bias parameters; the key has no bias (HF adds zeros).
-        if (bias == QkvBias::QAndVOnly && i != 1) b = w.view(attn + (i == 0 ? "q_bias" : "v_bias"), {d});
-        *parts[i] = kernels.linear(weight, b);
+        if (bias == QkvBias::QAndVOnly && i != 1) biases[i] = w.view(attn + (i == 0 ? "q_bias" : "v_bias"), {d});
+    }
+    if (kernels.fuse_qkv()) {
+        l.qkv_ = kernels.linear(kind + "attention.qkv", stack_rows(weights, d, d), stack_rows(biases, d, 1));
+    } else {
+        std::unique_ptr<kernels::Linear>* parts[3] = {&l.q_, &l.k_, &l.v_};
+        for (int i = 0; i < 3; ++i) *parts[i] = kernels.linear(kind + "attention." + names[i], weights[i], biases[i]);
     }
     // Weights before biases, one statement each: a wrong shape is reported for the weight.
     Tensor out_w = w.view(prefix + "attention.output.dense.weight", {d, d});
-    l.out_ = kernels.linear(out_w, w.view(prefix + "attention.output.dense.bias", {d}), Epilogue::BiasResidual);
+    l.out_ = kernels.linear(kind + "attention.output", out_w, w.view(prefix + "attention.output.dense.bias", {d}),
+                            Epilogue::BiasResidual);
     l.ln_before_w_ = w.view(prefix + "layernorm_before.weight", {d});
     l.ln_before_b_ = w.view(prefix + "layernorm_before.bias", {d});
     l.ln_after_w_ = w.view(prefix + "layernorm_after.weight", {d});
     l.ln_after_b_ = w.view(prefix + "layernorm_after.bias", {d});
     Tensor fc1_w = w.view(prefix + "intermediate.dense.weight", {s.intermediate, d});
-    l.fc1_ = kernels.linear(fc1_w, w.view(prefix + "intermediate.dense.bias", {s.intermediate}),
-                            Epilogue::BiasActivation, s.activation);
+    l.fc1_ = kernels.linear(kind + "mlp.intermediate", fc1_w,
+                            w.view(prefix + "intermediate.dense.bias", {s.intermediate}), Epilogue::BiasActivation,
+                            s.activation);
     Tensor fc2_w = w.view(prefix + "output.dense.weight", {d, s.intermediate});
-    l.fc2_ = kernels.linear(fc2_w, w.view(prefix + "output.dense.bias", {d}), Epilogue::BiasResidual);
+    l.fc2_ = kernels.linear(kind + "mlp.output", fc2_w, w.view(prefix + "output.dense.bias", {d}),
+                            Epilogue::BiasResidual);
     return l;
 }
 
@@ -51,9 +80,13 @@ void VitLayer::attention_rows(const ModelKernels& k, const VitLayerShape& s, con
     const int64_t rows = batch * tokens, d = s.hidden;
     k.set->layer_norm(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed.data(), rows, d,
                       s.layer_norm_eps);
-    q_->forward(ws.normed.data(), ws.qkv.data(), rows, 3 * d);
-    k_->forward(ws.normed.data(), ws.qkv.data() + d, rows, 3 * d);
-    v_->forward(ws.normed.data(), ws.qkv.data() + 2 * d, rows, 3 * d);
+    if (qkv_) {
+        qkv_->forward(ws.normed.data(), ws.qkv.data(), rows);
+    } else {
+        q_->forward(ws.normed.data(), ws.qkv.data(), rows, 3 * d);
+        k_->forward(ws.normed.data(), ws.qkv.data() + d, rows, 3 * d);
+        v_->forward(ws.normed.data(), ws.qkv.data() + 2 * d, rows, 3 * d);
+    }
     const int64_t head_dim = d / s.heads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     k.set->attention(ws.qkv.data(), ws.context.data(), batch, tokens, query_rows, s.heads, head_dim, scale);

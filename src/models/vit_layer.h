@@ -32,8 +32,9 @@ enum class QkvBias { Separate, QAndVOnly, None };
 
 class VitLayer {
 public:
-    // `prefix` like "vivit.encoder.layer.3.". q, k and v stay three layers over the weights in
-    // place (fusing them would copy a quarter of the model), writing side by side into one buffer.
+    // `prefix` like "vivit.encoder.layer.3.". q, k and v are one layer where the kernels pack
+    // weights anyway (ModelKernels::fuse_qkv); else three over the weights in place (fusing them
+    // would copy a quarter of the model), writing side by side into one buffer.
     static VitLayer load(const WeightReader& weights, const std::string& prefix, const VitLayerShape& shape,
                          QkvBias bias, const ModelKernels& kernels);
 
@@ -52,7 +53,7 @@ private:
     void mlp_rows(const ModelKernels& kernels, const VitLayerShape& shape, float* x, int64_t rows, VitWorkspace& ws);
 
     Tensor ln_before_w_, ln_before_b_, ln_after_w_, ln_after_b_;
-    std::unique_ptr<kernels::Linear> q_, k_, v_, out_, fc1_, fc2_;
+    std::unique_ptr<kernels::Linear> qkv_, q_, k_, v_, out_, fc1_, fc2_;  // qkv_ or q_, k_, v_
 };
 
 }  // namespace vivid

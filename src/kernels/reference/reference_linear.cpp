@@ -1,7 +1,10 @@
 // The reference linear layer: plain loops, double accumulation, epilogue applied after.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "kernels/int8_quantization.h"
 #include "kernels/linear.h"
 #include "kernels/reference/scalar_activation.h"
 
@@ -16,12 +19,18 @@ public:
         weight_.assign(spec_.weight.data<float>(), spec_.weight.data<float>() + out_ * in_);
         if (precision_ == Precision::BF16)
             for (float& w : weight_) w = round_to_bf16(w);
+        if (precision_ == Precision::INT8) quantize_weights();
         spec_.weight = Tensor();  // weight_ holds the values: do not keep the source too
     }
 
     void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
         if (ldy == 0) ldy = out_;
         const float* bias = spec_.bias.defined() ? spec_.bias.data<float>() : nullptr;
+        // int8: one scale for the whole input, as the oneDNN path quantizes it.
+        float input_max = 0.0f;
+        if (precision_ == Precision::INT8)
+            for (int64_t i = 0; i < rows * in_; ++i) input_max = std::max(input_max, std::fabs(x[i]));
+        const float input_inverse = int8_inverse_scale(input_max), input_scale = int8_scale(input_max);
         // Rows are independent: spread over threads only so that full-size models finish.
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < rows; ++i) {
@@ -29,10 +38,14 @@ public:
             std::memcpy(xr.data(), x + i * in_, sizeof(float) * in_);
             if (precision_ == Precision::BF16)
                 for (float& v : xr) v = round_to_bf16(v);
+            if (precision_ == Precision::INT8)  // the integers, held exactly in floats
+                for (float& v : xr) v = int8_quantize(v, input_inverse);
             for (int64_t j = 0; j < out_; ++j) {
-                double acc = bias ? bias[j] : 0.0;
+                double acc = 0.0;
                 const float* w = weight_.data() + j * in_;
                 for (int64_t p = 0; p < in_; ++p) acc += static_cast<double>(xr[p]) * w[p];
+                if (precision_ == Precision::INT8) acc *= static_cast<double>(weight_scales_[j]) * input_scale;
+                if (bias) acc += bias[j];
                 float v = static_cast<float>(acc);
                 float& dst = y[i * ldy + j];
                 if (spec_.epilogue == Epilogue::BiasActivation) v = scalar_activation(spec_.activation, v);
@@ -41,10 +54,25 @@ public:
         }
     }
 
+    std::string implementation(int64_t, int64_t) override { return "vivid:reference"; }
+
 private:
+    // Each output channel's weights -> integers (held exactly in floats) and its scale.
+    void quantize_weights() {
+        weight_scales_.resize(out_);
+        for (int64_t j = 0; j < out_; ++j) {
+            float* w = weight_.data() + j * in_;
+            float max_abs = 0.0f;
+            for (int64_t p = 0; p < in_; ++p) max_abs = std::max(max_abs, std::fabs(w[p]));
+            weight_scales_[j] = int8_scale(max_abs);
+            for (int64_t p = 0; p < in_; ++p) w[p] = int8_quantize(w[p], int8_inverse_scale(max_abs));
+        }
+    }
+
     LinearSpec spec_;
     Precision precision_;
     std::vector<float> weight_;
+    std::vector<float> weight_scales_;  // int8 only
 };
 
 }  // namespace
