@@ -39,6 +39,9 @@ struct KernelSet {
 
 const KernelSet& reference_kernels();
 const KernelSet& optimized_kernels();
+// The same with attention on AVX512-BF16 dot products (bf16 inputs, fp32 softmax and
+// accumulation): the bf16 path's set where cpu_features().avx512_bf16.
+const KernelSet& optimized_bf16_kernels();
 // Builds a model's structure without preparing any kernel (see shape_check_kernels.cpp).
 const KernelSet& shape_check_kernels();
 

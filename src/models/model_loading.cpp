@@ -7,7 +7,7 @@
 namespace vivid {
 
 bool ModelKernels::fuse_qkv() const {
-    if (set == &kernels::shape_check_kernels()) return false;  // checks shapes: copies nothing
+    if (set == &kernels::shape_check_kernels() || set == &kernels::reference_kernels()) return false;  // copy nothing
     return precision != Precision::F32 || kernels::cpu_features().avx512;
 }
 
@@ -16,11 +16,14 @@ namespace {
 // Attention and LayerNorm are vivid's own kernels: they go to the log under their names.
 void record_vector_kernels(const ModelKernels& k) {
     if (k.set == &kernels::shape_check_kernels()) return;
-    const std::string name = k.set == &kernels::optimized_kernels()
-                                 ? std::string("vivid:") + kernels::simd_kernels().isa + ":fp32"
-                                 : std::string("vivid:reference");
-    k.log->record("attention", name);
-    k.log->record("layer_norm", name);
+    if (k.set == &kernels::reference_kernels()) {
+        k.log->record("attention", "vivid:reference");
+        k.log->record("layer_norm", "vivid:reference");
+        return;
+    }
+    const std::string isa = std::string("vivid:") + kernels::simd_kernels().isa;
+    k.log->record("attention", k.set == &kernels::optimized_bf16_kernels() ? "vivid:avx512_bf16" : isa + ":fp32");
+    k.log->record("layer_norm", isa + ":fp32");
 }
 
 }  // namespace
@@ -28,8 +31,10 @@ void record_vector_kernels(const ModelKernels& k) {
 std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
                                         const std::string& weights_source, KernelChoice choice,
                                         std::vector<std::string>* unused_weights, Precision precision) {
+    const bool bf16_attention = precision == Precision::BF16 && kernels::cpu_features().avx512_bf16;
     const kernels::KernelSet* set = choice == KernelChoice::Reference    ? &kernels::reference_kernels()
                                     : choice == KernelChoice::ShapeCheck ? &kernels::shape_check_kernels()
+                                    : bf16_attention                     ? &kernels::optimized_bf16_kernels()
                                                                          : &kernels::optimized_kernels();
     const ModelKernels k{set, precision};
     WeightReader reader(weights, weights_source);

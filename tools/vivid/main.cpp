@@ -28,8 +28,9 @@ void add_threads_option(CLI::App& cmd, Options& options) {
 void add_precision_option(CLI::App& cmd, Options& options) {
     cmd.add_option_function<std::string>(
            "--precision", [&options](const std::string& name) { options.precision = parse_precision(name, "--precision"); },
-           "linear layers in fp32 (default) or bf16 (needs AVX512-BF16 or AMX)")
-        ->check(CLI::IsMember({"fp32", "bf16"}));
+           "linear layers in fp32 (default), bf16 (needs AVX512-BF16 or AMX) or int8 (any CPU); "
+           "bf16 and int8 state their error in the README")
+        ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
 }
 
 void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_option) {

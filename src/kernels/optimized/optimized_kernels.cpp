@@ -7,6 +7,7 @@
 #include "core/grow_buffer.h"
 #include "kernels/kernels.h"
 #include "kernels/linear.h"
+#include "kernels/simd/attention_bf16.h"
 #include "kernels/simd/simd_kernels.h"
 
 namespace vivid::kernels {
@@ -26,10 +27,23 @@ void opt_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, 
     simd.attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
 }
 
+void opt_attention_bf16(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
+                        int64_t heads, int64_t head_dim, float scale) {
+    const int threads = omp_get_max_threads();
+    static thread_local std::vector<float> workspace;
+    grow_to(workspace, avx512_bf16::attention_workspace_floats(batch, tokens, query_rows, heads, head_dim, threads));
+    avx512_bf16::attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
+}
+
 }  // namespace
 
 const KernelSet& optimized_kernels() {
     static const KernelSet set{"optimized", make_onednn_linear, opt_layer_norm, opt_attention};
+    return set;
+}
+
+const KernelSet& optimized_bf16_kernels() {
+    static const KernelSet set{"optimized-bf16", make_onednn_linear, opt_layer_norm, opt_attention_bf16};
     return set;
 }
 
