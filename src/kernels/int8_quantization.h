@@ -1,25 +1,53 @@
-// The int8 number format of `--precision int8`, in one place: symmetric quantization,
-// x ~ scale * q with q in [-127, 127] and scale = max|x| / 127 over the values sharing it
-// (one output channel of a weight matrix; one whole input of a linear layer). -128 is never
-// used, so negating q never overflows and s8 x s8 products stay symmetric.
+// The int8 number format of `--precision int8`, in one place. Weights: symmetric, one scale per
+// output channel, w ~ scale * q with q in [-127, 127] and scale = max|w| / 127 (-128 unused).
+// Inputs, one scale for the whole input of a layer, in one of two forms chosen by the CPU:
+//  - with VNNI or AMX: symmetric s8 like the weights, x ~ scale * q, q in [-127, 127];
+//  - without (AVX2, AVX-512 before VNNI): asymmetric u8 in [0, 127], x ~ scale * (q - zero).
+//    oneDNN's kernels there add pairs of u8 x s8 products in 16 bits (vpmaddubsw), which
+//    saturates past 2 x 127 x 127; s8 inputs (shifted to u8 by +128 inside) measured logits
+//    20-40 % off under ONEDNN_MAX_CPU_ISA=AVX2. Seven bits over [min, max] keep every sum exact.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
 namespace vivid::kernels {
 
-// The scale for values whose largest magnitude is `max_abs` (1 for all zeros: q = 0 anyway).
-inline float int8_scale(float max_abs) { return max_abs > 0.0f ? max_abs / 127.0f : 1.0f; }
+constexpr float kInt8Levels = 127.0f;
 
-// q = round-half-even(x * 127 / max_abs), clamped: multiplying by the reciprocal is what the
-// vector loop does, and the reference quantizes the same way so both see the same integers.
-inline int8_t int8_quantize(float x, float inverse_scale) {
-    const float q = std::nearbyint(x * inverse_scale);
-    if (q != q) return 0;  // NaN in, which no valid input has: 0 rather than undefined behaviour
-    return static_cast<int8_t>(q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q);
+// Whether oneDNN multiplies int8 with VNNI or AMX here, as its dispatch sees it
+// (ONEDNN_MAX_CPU_ISA counts): then inputs are symmetric s8, else asymmetric u8 (see above).
+bool int8_symmetric_inputs();
+
+// The scale for values whose largest magnitude is `max_abs` (1 for all zeros: q = 0 anyway).
+inline float int8_scale(float max_abs) { return max_abs > 0.0f ? max_abs / kInt8Levels : 1.0f; }
+inline float int8_inverse_scale(float max_abs) { return max_abs > 0.0f ? kInt8Levels / max_abs : 0.0f; }
+
+// q = round-half-even(x * inverse_scale) + zero, clamped to [lo, hi]: multiplying by the
+// reciprocal is what the vector loop does, and the reference does the same to see the same integers.
+inline int32_t int8_quantize(float x, float inverse_scale, int32_t zero = 0, float lo = -kInt8Levels,
+                             float hi = kInt8Levels) {
+    const float q = std::nearbyint(x * inverse_scale) + static_cast<float>(zero);
+    if (q != q) return zero;  // NaN in, which no valid input has: rather than undefined behaviour
+    return static_cast<int32_t>(q > hi ? hi : q < lo ? lo : q);
 }
 
-inline float int8_inverse_scale(float max_abs) { return max_abs > 0.0f ? 127.0f / max_abs : 0.0f; }
+// Asymmetric u8 inputs over [min(x, 0), max(x, 0)] in 128 steps.
+struct Int8Asymmetric {
+    float scale = 1.0f, inverse_scale = 0.0f;
+    int32_t zero = 0;
+};
+inline Int8Asymmetric int8_asymmetric(float min_x, float max_x) {
+    min_x = std::min(min_x, 0.0f);
+    max_x = std::max(max_x, 0.0f);
+    Int8Asymmetric a;
+    if (max_x - min_x > 0.0f) {
+        a.scale = (max_x - min_x) / kInt8Levels;
+        a.inverse_scale = kInt8Levels / (max_x - min_x);
+        a.zero = static_cast<int32_t>(std::nearbyint(-min_x * a.inverse_scale));
+    }
+    return a;
+}
 
 }  // namespace vivid::kernels

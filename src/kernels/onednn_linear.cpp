@@ -64,15 +64,29 @@ dnnl::algorithm eltwise_for(Activation act, float& alpha) {
     return dnnl::algorithm::eltwise_relu;
 }
 
-// x (n floats) -> q with one scale for all of it; returns the scale.
-float quantize_input(const float* x, int8_t* q, int64_t n) {
+// x (n floats) -> symmetric s8 with one scale for all of it; returns the scale.
+float quantize_symmetric(const float* x, int8_t* q, int64_t n) {
     float max_abs = 0.0f;
 #pragma omp parallel for reduction(max : max_abs) schedule(static)
     for (int64_t i = 0; i < n; ++i) max_abs = std::max(max_abs, std::fabs(x[i]));
     const float inverse = int8_inverse_scale(max_abs);
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) q[i] = int8_quantize(x[i], inverse);
+    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<int8_t>(int8_quantize(x[i], inverse));
     return int8_scale(max_abs);
+}
+
+// x (n floats) -> asymmetric u8 in [0, 127] over the whole input.
+Int8Asymmetric quantize_asymmetric(const float* x, uint8_t* q, int64_t n) {
+    float lo = 0.0f, hi = 0.0f;
+#pragma omp parallel for reduction(min : lo) reduction(max : hi) schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+    }
+    const Int8Asymmetric a = int8_asymmetric(lo, hi);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<uint8_t>(int8_quantize(x[i], a.inverse_scale, a.zero, 0.0f, kInt8Levels));
+    return a;
 }
 
 // Rows used to choose the weight layout at load; oneDNN's layouts depend on N and K only.
@@ -83,9 +97,10 @@ enum class Int8Form {
     // Output scales s_w fixed at load, s_x a run-time scalar multiplied in a binary post-op,
     // the bias added by another: what brgemm (VNNI, AMX) accepts.
     ScalePostOps,
-    // Output scales s_w * s_x given at run time and the bias divided by them (oneDNN 2.6's
-    // int8 matmul computes scale * (acc + bias)): what the AVX2/AVX-512 JIT gemm accepts
-    // (with binary post-ops before a sum it has only its reference loop).
+    // Asymmetric u8 inputs with a run-time zero point, output scales s_w * s_x given at run
+    // time and the bias divided by them (oneDNN 2.6's int8 matmul computes scale * (acc +
+    // bias)): what its JIT gemm accepts without VNNI (with binary post-ops before a sum it has
+    // only its reference loop), and exact there (int8_quantization.h).
     RuntimeScales,
 };
 
@@ -104,11 +119,15 @@ public:
             bias_ = spec.bias;
             bias_mem_ = dnnl::memory({{1, out_}, dt::f32, tag::ab}, cpu_engine(), const_cast<float*>(bias_.data<float>()));
         }
-        if (precision_ == Precision::INT8) quantize_weights(spec.weight);
+        if (precision_ == Precision::INT8) {
+            quantize_weights(spec.weight);
+            if (!int8_symmetric_inputs()) int8_form_ = Int8Form::RuntimeScales;
+        }
         set_attributes();
         const dnnl::memory::desc user_weights({in_, out_}, weight_type(), tag::ba);
         auto pd = make_pd(kLayoutRows, dnnl::memory::desc({in_, out_}, weight_type(), tag::any));
-        if (precision_ == Precision::INT8 && is_reference_implementation(pd.impl_info_str())) {
+        if (precision_ == Precision::INT8 && int8_form_ == Int8Form::ScalePostOps &&
+            is_reference_implementation(pd.impl_info_str())) {
             int8_form_ = Int8Form::RuntimeScales;
             set_attributes();
             pd = make_pd(kLayoutRows, dnnl::memory::desc({in_, out_}, weight_type(), tag::any));
@@ -152,8 +171,8 @@ public:
             s.convert.execute(stream, src, converted);
             args[DNNL_ARG_SRC] = converted;
         } else if (precision_ == Precision::INT8) {
-            auto* q = static_cast<int8_t*>(shared_converted_input(static_cast<std::size_t>(rows * in_)));
-            set_int8_arguments(quantize_input(x, q, rows * in_), args);
+            void* q = shared_converted_input(static_cast<std::size_t>(rows * in_));
+            set_int8_arguments(x, q, rows * in_, args);
             args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), q);
         } else {
             args[DNNL_ARG_SRC] = src;
@@ -181,6 +200,10 @@ private:
     dt weight_type() const {
         return precision_ == Precision::BF16 ? dt::bf16 : precision_ == Precision::INT8 ? dt::s8 : dt::f32;
     }
+    dt source_type() const {
+        if (precision_ == Precision::INT8) return int8_form_ == Int8Form::ScalePostOps ? dt::s8 : dt::u8;
+        return weight_type();
+    }
     bool bias_argument() const {
         return bias_.defined() && !(precision_ == Precision::INT8 && int8_form_ == Int8Form::ScalePostOps);
     }
@@ -194,7 +217,8 @@ private:
             for (int64_t k = 0; k < in_; ++k) max_abs = std::max(max_abs, std::fabs(w[n * in_ + k]));
             weight_scales_[n] = int8_scale(max_abs);
             const float inverse = int8_inverse_scale(max_abs);
-            for (int64_t k = 0; k < in_; ++k) quantized_weight_[n * in_ + k] = int8_quantize(w[n * in_ + k], inverse);
+            for (int64_t k = 0; k < in_; ++k)
+                quantized_weight_[n * in_ + k] = static_cast<int8_t>(int8_quantize(w[n * in_ + k], inverse));
         }
     }
 
@@ -208,6 +232,8 @@ private:
             input_scale_mem_ = dnnl::memory({{1, 1}, dt::f32, tag::ab}, cpu_engine(), &input_scale_);
         } else if (precision_ == Precision::INT8) {
             attr.set_output_scales(2, {DNNL_RUNTIME_F32_VAL});
+            attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+            zero_point_mem_ = dnnl::memory({{1}, dt::s32, tag::x}, cpu_engine(), &zero_point_);
             runtime_scales_.resize(out_);
             runtime_scales_mem_ = dnnl::memory({{out_}, dt::f32, tag::x}, cpu_engine(), runtime_scales_.data());
             if (bias_.defined()) {
@@ -229,24 +255,28 @@ private:
         attr_ = attr;
     }
 
-    void set_int8_arguments(float input_scale, std::unordered_map<int, dnnl::memory>& args) {
+    // Quantizes x (n floats) into q and sets the arguments that carry its scale.
+    void set_int8_arguments(const float* x, void* q, int64_t n, std::unordered_map<int, dnnl::memory>& args) {
         if (int8_form_ == Int8Form::ScalePostOps) {
-            input_scale_ = input_scale;
+            input_scale_ = quantize_symmetric(x, static_cast<int8_t*>(q), n);
             args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = input_scale_mem_;
             if (bias_.defined()) args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1] = bias_mem_;
             return;
         }
-        for (int64_t n = 0; n < out_; ++n) runtime_scales_[n] = weight_scales_[n] * input_scale;
+        const Int8Asymmetric a = quantize_asymmetric(x, static_cast<uint8_t*>(q), n);
+        zero_point_ = a.zero;
+        args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_mem_;
+        for (int64_t c = 0; c < out_; ++c) runtime_scales_[c] = weight_scales_[c] * a.scale;
         args[DNNL_ARG_ATTR_OUTPUT_SCALES] = runtime_scales_mem_;
         if (bias_.defined()) {
             const float* b = bias_.data<float>();
-            for (int64_t n = 0; n < out_; ++n) scaled_bias_[n] = b[n] / runtime_scales_[n];
+            for (int64_t c = 0; c < out_; ++c) scaled_bias_[c] = b[c] / runtime_scales_[c];
             args[DNNL_ARG_BIAS] = scaled_bias_mem_;
         }
     }
 
     dnnl::matmul::primitive_desc make_pd(int64_t rows, const dnnl::memory::desc& weights, int64_t ldy = 0) const {
-        const dnnl::memory::desc src({rows, in_}, weight_type(), tag::ab);
+        const dnnl::memory::desc src({rows, in_}, source_type(), tag::ab);
         const dnnl::memory::desc dst({rows, out_}, dt::f32, dnnl::memory::dims{ldy == 0 ? out_ : ldy, 1});
         try {
             if (bias_argument())
@@ -293,10 +323,24 @@ private:
     std::vector<int8_t> quantized_weight_;  // until reordered (kept if used in place)
     std::vector<float> weight_scales_, runtime_scales_, scaled_bias_;
     float input_scale_ = 1.0f;
-    dnnl::memory input_scale_mem_, runtime_scales_mem_, scaled_bias_mem_;
+    int32_t zero_point_ = 0;
+    dnnl::memory zero_point_mem_, input_scale_mem_, runtime_scales_mem_, scaled_bias_mem_;
 };
 
 }  // namespace
+
+bool int8_symmetric_inputs() {
+    static const bool vnni = [] {
+        switch (dnnl::get_effective_cpu_isa()) {
+            case dnnl::cpu_isa::avx2_vnni:
+            case dnnl::cpu_isa::avx512_core_vnni:
+            case dnnl::cpu_isa::avx512_core_bf16:
+            case dnnl::cpu_isa::avx512_core_amx: return true;
+            default: return false;
+        }
+    }();
+    return vnni;
+}
 
 std::unique_ptr<Linear> make_onednn_linear(LinearSpec spec, Precision precision) {
     return std::make_unique<OnednnLinear>(std::move(spec), precision);

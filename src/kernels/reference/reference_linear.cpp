@@ -26,11 +26,17 @@ public:
     void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
         if (ldy == 0) ldy = out_;
         const float* bias = spec_.bias.defined() ? spec_.bias.data<float>() : nullptr;
-        // int8: one scale for the whole input, as the oneDNN path quantizes it.
-        float input_max = 0.0f;
+        // int8: one scale for the whole input, in the form the oneDNN path takes on this CPU.
+        const bool symmetric = int8_symmetric_inputs();
+        float lo = 0.0f, hi = 0.0f, input_max = 0.0f;
         if (precision_ == Precision::INT8)
-            for (int64_t i = 0; i < rows * in_; ++i) input_max = std::max(input_max, std::fabs(x[i]));
-        const float input_inverse = int8_inverse_scale(input_max), input_scale = int8_scale(input_max);
+            for (int64_t i = 0; i < rows * in_; ++i) {
+                lo = std::min(lo, x[i]);
+                hi = std::max(hi, x[i]);
+                input_max = std::max(input_max, std::fabs(x[i]));
+            }
+        const Int8Asymmetric asym = int8_asymmetric(lo, hi);
+        const float input_scale = symmetric ? int8_scale(input_max) : asym.scale;
         // Rows are independent: spread over threads only so that full-size models finish.
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < rows; ++i) {
@@ -38,8 +44,11 @@ public:
             std::memcpy(xr.data(), x + i * in_, sizeof(float) * in_);
             if (precision_ == Precision::BF16)
                 for (float& v : xr) v = round_to_bf16(v);
-            if (precision_ == Precision::INT8)  // the integers, held exactly in floats
-                for (float& v : xr) v = int8_quantize(v, input_inverse);
+            if (precision_ == Precision::INT8)  // the integers (less the zero point), held exactly in floats
+                for (float& v : xr)
+                    v = symmetric ? static_cast<float>(int8_quantize(v, int8_inverse_scale(input_max)))
+                                  : static_cast<float>(int8_quantize(v, asym.inverse_scale, asym.zero, 0.0f, kInt8Levels) -
+                                                       asym.zero);
             for (int64_t j = 0; j < out_; ++j) {
                 double acc = 0.0;
                 const float* w = weight_.data() + j * in_;
@@ -65,7 +74,8 @@ private:
             float max_abs = 0.0f;
             for (int64_t p = 0; p < in_; ++p) max_abs = std::max(max_abs, std::fabs(w[p]));
             weight_scales_[j] = int8_scale(max_abs);
-            for (int64_t p = 0; p < in_; ++p) w[p] = int8_quantize(w[p], int8_inverse_scale(max_abs));
+            const float inverse = int8_inverse_scale(max_abs);
+            for (int64_t p = 0; p < in_; ++p) w[p] = static_cast<float>(int8_quantize(w[p], inverse));
         }
     }
 
