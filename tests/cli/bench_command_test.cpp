@@ -46,6 +46,21 @@ TEST(BenchCommand, ReportsRepsAndTheWorkOfTheForward) {
     EXPECT_NEAR(j["gflop"].get<double>(), 2 * per_clip / 1e9, 1e-12);
 }
 
+TEST(BenchCommand, ListsTheImplementationOfEveryLayerKindAndNoReferenceLoop) {
+    for (const char* precision : {"fp32", "int8"}) {
+        const auto j = bench_json({"--model", expected_dir("videomae_tiny_pretrain_normpix").string(), "--reps", "1",
+                                   "--warmup", "0", "--precision", precision});
+        const auto& impls = j["implementations"];
+        for (const char* kind : {"patch_embeddings", "encoder.mlp.intermediate", "encoder.mlp.output",
+                                 "encoder.attention.output", "encoder_to_decoder", "decoder.mlp.output", "decoder.head",
+                                 "attention", "layer_norm"})
+            ASSERT_TRUE(impls.contains(kind)) << precision << ": " << kind << " missing from " << impls.dump();
+        EXPECT_TRUE(impls.contains("encoder.attention.qkv") || impls.contains("encoder.attention.query"));
+        for (const auto& [kind, list] : impls.items())
+            for (const auto& impl : list) EXPECT_NE(impl.get<std::string>().rfind("ref", 0), 0u) << kind << ": " << impl;
+    }
+}
+
 TEST(BenchCommand, PreTrainingCountsTheEncoderOnVisiblePatchesOnly) {
     const auto j = bench_json({"--model", expected_dir("videomae_tiny_pretrain_normpix").string(), "--reps", "1",
                                "--warmup", "0", "--mask-ratio", "0.75"});

@@ -104,6 +104,13 @@ void bench(const BenchArgs& a) {
     j["gflop"] = gflop;
     j["gflop_per_second_median"] = median > 0 ? gflop / median : 0.0;
     j["peak_rss_mb"] = peak_rss_mb();
+    // Which implementation each layer kind ran with; oneDNN's reference loop is a bug to report.
+    j["implementations"] = model.implementations();
+    for (const auto& [kind, impls] : model.implementations())
+        for (const std::string& impl : impls)
+            if (impl.rfind("ref", 0) == 0)
+                std::fprintf(stderr, "vivid: warning: %s ran oneDNN's reference loop (%s): expect it to be slow\n",
+                             kind.c_str(), impl.c_str());
     if (info.pretraining) j["num_masked"] = masked;
     if (a.json) {
         std::printf("%s\n", j.dump().c_str());

@@ -59,6 +59,12 @@ nlohmann::json describe(const std::string& dir) {
         j["first_labels"] = first;
     }
     j["preprocessing"] = preprocessing(info.preprocessing);
+    // What each precision would run the q/k/v product on here: a slow fallback shows before a run.
+    nlohmann::json kernels;
+    for (Precision p : {Precision::F32, Precision::BF16, Precision::INT8})
+        kernels[precision_name(p)] = linear_implementation(p, info.patches, info.hidden_size, 3 * info.hidden_size);
+    j["linear_kernels"] = kernels;
+    j["vector_kernels"] = kernels_in_use();
     return j;
 }
 
@@ -79,6 +85,11 @@ void print_text(const nlohmann::json& j) {
         std::printf("  labels          %lld (%s%s)\n", j["labels"].get<long long>(), first.c_str(),
                     j["labels"].get<long long>() > kLabelsShown ? ", ..." : "");
     }
+    std::string kernels;
+    for (const auto& [precision, impl] : j["linear_kernels"].items())
+        kernels += (kernels.empty() ? "" : ", ") + precision + " " + impl.get<std::string>();
+    std::printf("  matrix kernels  %s (q/k/v product)\n", kernels.c_str());
+    std::printf("  vector kernels  %s\n", j["vector_kernels"].get<std::string>().c_str());
     std::printf("  preprocessing   %s\n", j["preprocessing"].is_null() ? "(no preprocessor_config.json)"
                                                                        : j["preprocessing"].dump().c_str());
 }
