@@ -12,6 +12,7 @@ the loss), videomae-l. Each gets random weights (std 0.02) saved as an HF folder
 Engines (--engines, default all), each its own process per round, rounds interleaved:
   vivid-fp32    BUILD/vivid bench --precision fp32 (timed in-process by vivid)
   vivid-bf16    BUILD/vivid bench --precision bf16 (exit 2: not supported on this CPU)
+  vivid-int8    BUILD/vivid bench --precision int8 (every CPU; each layer kind's implementations recorded)
   torch-tuned   bench/torch_worker.py: PyTorch with OpenBLAS-openmp via LD_LIBRARY_PATH (Debian's
                 libopenblas0-openmp, downloaded and extracted privately into --cache), glibc malloc
                 kept from unmapping, OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs
@@ -42,7 +43,7 @@ import machine  # noqa: E402
 import safetensors_io  # noqa: E402
 import video_models  # noqa: E402
 
-ENGINES = ["vivid-fp32", "vivid-bf16", "torch-tuned", "torch-bf16", "ort", "torch-netlib"]
+ENGINES = ["vivid-fp32", "vivid-bf16", "vivid-int8", "torch-tuned", "torch-bf16", "ort", "torch-netlib"]
 FP32_ENGINES = {"vivid-fp32", "torch-tuned", "torch-netlib", "ort"}
 FP32_TOLERANCE = 1e-4
 ORT_VERSION = "1.30.0"
@@ -251,7 +252,7 @@ class Runner:
         res = last_json_line(r.stdout)
         outputs = {k: np.array(v) for k, v in safetensors_io.load(out).items() if k in ("logits", "loss")}
         extra = {k: res[k] for k in ("gflop", "threads", "precision", "batch", "kernels", "load_seconds",
-                                     "peak_rss_mb") if k in res}
+                                     "peak_rss_mb", "implementations") if k in res}
         extra["vivid_peak_rss_mb"] = extra.pop("peak_rss_mb", None)  # vivid's own figure; ours is wait4's
         return res["seconds"], outputs, r.peak_rss_mb, f"kernels: {res['kernels']}" if "kernels" in res else "", extra
 
@@ -480,7 +481,7 @@ def setup_engines(args, flags):
         vivid, err = check_vivid_bench(args.build)
         if err:
             log(err)
-            disabled.update({"vivid-fp32": err, "vivid-bf16": err})
+            disabled.update({"vivid-fp32": err, "vivid-bf16": err, "vivid-int8": err})
     if "torch-bf16" in args.engines and not machine.has_bf16(flags):
         disabled["torch-bf16"] = "skipped: no AVX512-BF16 (minutes per forward)"
     blas_dir = None

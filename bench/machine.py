@@ -44,7 +44,8 @@ def facts(threads):
         "model": lscpu.get("Model", "?"),
         "hypervisor": lscpu.get("Hypervisor vendor", ""),
         "nproc": os.cpu_count(),
-        "flags": {f: f in flags for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")},
+        "flags": {f: f in flags for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16",
+                                       "amx_bf16", "amx_int8", "amx_tile")},
         "threads": threads,
         "loadavg_before": loadavg(),
     }
