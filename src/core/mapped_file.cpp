@@ -22,6 +22,12 @@ public:
     std::byte* data() override { return static_cast<std::byte*>(base_); }
     std::size_t size() const override { return size_; }
     bool writable() const override { return false; }
+    void release_pages(std::size_t offset, std::size_t bytes) override {
+        const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        if (offset > size_ || bytes > size_ - offset) return;
+        const std::size_t first = (offset + page - 1) / page * page, end = (offset + bytes) / page * page;
+        if (end > first) ::madvise(static_cast<std::byte*>(base_) + first, end - first, MADV_DONTNEED);
+    }
 
 private:
     void* base_;

@@ -40,6 +40,9 @@ public:
     virtual std::byte* data() = 0;
     virtual std::size_t size() const = 0;
     virtual bool writable() const = 0;
+    // A hint that bytes [offset, offset + bytes) will not be read again soon: a file mapping
+    // drops the pages wholly inside (a later read reloads them from the file); memory ignores it.
+    virtual void release_pages(std::size_t /*offset*/, std::size_t /*bytes*/) {}
 };
 
 // A 64-byte aligned, zero-initialised buffer.
@@ -75,6 +78,11 @@ public:
 
     const std::byte* raw() const { return storage_->data() + offset_; }
     std::byte* raw_mut();  // throws if the storage is read-only
+    // For weights copied into a packed layout: a tensor read from a mapped file gives its pages
+    // back (RSS falls; reading again reloads them). Contiguous tensors only; others ignore it.
+    void release_file_pages() const {
+        if (storage_ && is_contiguous()) storage_->release_pages(offset_, nbytes());
+    }
 
     template <typename T> const T* data() const { return reinterpret_cast<const T*>(raw()); }
     template <typename T> T* data_mut() { return reinterpret_cast<T*>(raw_mut()); }

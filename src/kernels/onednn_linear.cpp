@@ -155,6 +155,7 @@ public:
             thread_stream().wait();
             quantized_weight_ = {};
             quantized_weight_.shrink_to_fit();
+            spec.weight.release_file_pages();  // packed now: the file's copy need not stay in memory
         }
     }
 

@@ -52,6 +52,7 @@ VitLayer VitLayer::load(const WeightReader& w, const std::string& prefix, const 
     }
     if (kernels.fuse_qkv()) {
         l.qkv_ = kernels.linear(kind + "attention.qkv", stack_rows(weights, d, d), stack_rows(biases, d, 1));
+        for (const Tensor& part : weights) part.release_file_pages();  // the layer holds its own copy
     } else {
         std::unique_ptr<kernels::Linear>* parts[3] = {&l.q_, &l.k_, &l.v_};
         for (int i = 0; i < 3; ++i) *parts[i] = kernels.linear(kind + "attention." + names[i], weights[i], biases[i]);
