@@ -42,6 +42,9 @@ const KernelSet& optimized_kernels();
 // The same with attention on AVX512-BF16 dot products (bf16 inputs, fp32 softmax and
 // accumulation): the bf16 path's set where cpu_features().avx512_bf16.
 const KernelSet& optimized_bf16_kernels();
+// The same with attention on AMX tiles (simd/attention_tiles.h): the bf16 path's set where
+// amx_attention_usable().
+const KernelSet& optimized_amx_kernels();
 // Builds a model's structure without preparing any kernel (see shape_check_kernels.cpp).
 const KernelSet& shape_check_kernels();
 

@@ -1,4 +1,5 @@
 #include "kernels/cpu_features.h"
+#include "kernels/simd/attention_tiles.h"
 #include "kernels/simd/simd_kernels.h"
 #include "models/model_parts.h"
 #include "vivid/vivid.h"
@@ -22,7 +23,9 @@ void record_vector_kernels(const ModelKernels& k) {
         return;
     }
     const std::string isa = std::string("vivid:") + kernels::simd_kernels().isa;
-    k.log->record("attention", k.set == &kernels::optimized_bf16_kernels() ? "vivid:avx512_bf16" : isa + ":fp32");
+    k.log->record("attention", k.set == &kernels::optimized_amx_kernels()    ? "vivid:amx_bf16"
+                               : k.set == &kernels::optimized_bf16_kernels() ? "vivid:avx512_bf16"
+                                                                             : isa + ":fp32");
     k.log->record("layer_norm", isa + ":fp32");
 }
 
@@ -31,11 +34,16 @@ void record_vector_kernels(const ModelKernels& k) {
 std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorMap& weights,
                                         const std::string& weights_source, KernelChoice choice,
                                         std::vector<std::string>* unused_weights, Precision precision) {
-    const bool bf16_attention = precision == Precision::BF16 && kernels::cpu_features().avx512_bf16;
     const kernels::KernelSet* set = choice == KernelChoice::Reference    ? &kernels::reference_kernels()
                                     : choice == KernelChoice::ShapeCheck ? &kernels::shape_check_kernels()
-                                    : bf16_attention                     ? &kernels::optimized_bf16_kernels()
                                                                          : &kernels::optimized_kernels();
+    // bf16: attention on the matrix units too (AMX tiles, else AVX512-BF16 dot products).
+    if (set == &kernels::optimized_kernels() && precision == Precision::BF16) {
+        if (kernels::amx_attention_usable())
+            set = &kernels::optimized_amx_kernels();
+        else if (kernels::cpu_features().avx512_bf16)
+            set = &kernels::optimized_bf16_kernels();
+    }
     const ModelKernels k{set, precision};
     WeightReader reader(weights, weights_source);
     std::unique_ptr<VideoModel> model;

@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "kernels/linear.h"
 #include "kernels/simd/attention_bf16.h"
+#include "kernels/simd/attention_tiles.h"
 #include "kernels/simd/simd_kernels.h"
 
 namespace vivid::kernels {
@@ -35,6 +36,14 @@ void opt_attention_bf16(const float* qkv, float* out, int64_t batch, int64_t tok
     avx512_bf16::attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
 }
 
+void opt_attention_amx(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
+                       int64_t heads, int64_t head_dim, float scale) {
+    const int threads = omp_get_max_threads();
+    static thread_local std::vector<float> workspace;
+    grow_to(workspace, amx_tiles::attention_workspace_floats(batch, tokens, query_rows, heads, head_dim, threads));
+    amx_tiles::attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
+}
+
 }  // namespace
 
 const KernelSet& optimized_kernels() {
@@ -44,6 +53,11 @@ const KernelSet& optimized_kernels() {
 
 const KernelSet& optimized_bf16_kernels() {
     static const KernelSet set{"optimized-bf16", make_onednn_linear, opt_layer_norm, opt_attention_bf16};
+    return set;
+}
+
+const KernelSet& optimized_amx_kernels() {
+    static const KernelSet set{"optimized-amx", make_onednn_linear, opt_layer_norm, opt_attention_amx};
     return set;
 }
 
