@@ -70,6 +70,15 @@ const TensorMap& golden() {
     return g;
 }
 
+// Every product of the forward ran a real oneDNN kernel, not its reference loop (see
+// tests/kernels/implementation_guard_test.cpp for every shape and precision).
+void expect_no_reference_loop(const VideoModel& model) {
+    const auto used = model.implementation_log->snapshot();
+    EXPECT_TRUE(used.count("encoder.mlp.output"));
+    for (const auto& [kind, impls] : used)
+        for (const std::string& impl : impls) EXPECT_FALSE(kernels::is_reference_implementation(impl)) << kind << ": " << impl;
+}
+
 // Largest |got - want| over n values, golden values stored as float32.
 double max_difference(const float* got, const float* want, int64_t n) {
     double worst = 0;
@@ -95,6 +104,7 @@ TEST(FullSizeModels, VivitB16x2Kinetics400MatchesFloat64Reference) {
     auto model = build_model(c, w, "hashed");
     const ModelOutputs out = model->forward(hashed("pixel_values", {1, 32, 3, 224, 224}, 1.0), nullptr);
     ASSERT_EQ(out.logits.shape(), (Shape{1, 400}));
+    expect_no_reference_loop(*model);
     const Tensor& want = golden().at("vivit_logits");
     ASSERT_EQ(want.shape(), (Shape{1, 400}));
     // Logits spread about ±1 here; float32 through 12 layers of 3137 tokens measured 2e-6 off.
@@ -131,6 +141,7 @@ TEST(FullSizeModels, VideoMAEBasePreTrainingMatchesFloat64Reference) {
     const int64_t masked = 8 * (196 - 20);
     ASSERT_EQ(out.logits.shape(), (Shape{1, masked, 1536}));
     ASSERT_TRUE(out.loss.defined());
+    expect_no_reference_loop(*model);
     const float* logits = out.logits.data<float>();
 
     EXPECT_NEAR(out.loss.data<float>()[0], golden().at("videomae_loss").data<float>()[0], 1e-5);
