@@ -1,11 +1,13 @@
 // The int8 number format of `--precision int8`, in one place. Weights: symmetric, one scale per
 // output channel, w ~ scale * q with q in [-127, 127] and scale = max|w| / 127 (-128 unused).
-// Inputs, one scale for the whole input of a layer, in one of two forms chosen by the CPU:
-//  - with VNNI or AMX: symmetric s8 like the weights, x ~ scale * q, q in [-127, 127];
-//  - without (AVX2, AVX-512 before VNNI): asymmetric u8 in [0, 127], x ~ scale * (q - zero).
-//    oneDNN's kernels there add pairs of u8 x s8 products in 16 bits (vpmaddubsw), which
-//    saturates past 2 x 127 x 127; s8 inputs (shifted to u8 by +128 inside) measured logits
-//    20-40 % off under ONEDNN_MAX_CPU_ISA=AVX2. Seven bits over [min, max] keep every sum exact.
+// Inputs: one scale and zero point for the whole input of a layer, asymmetric u8 over
+// [min(x, 0), max(x, 0)], x ~ scale * (q - zero), q in [0, L]:
+//  - with VNNI or AMX, L = 255 (products summed in 32 bits);
+//  - without (AVX2, AVX-512 before VNNI), L = 127: oneDNN's kernels there add pairs of u8 x s8
+//    products in 16 bits (vpmaddubsw), which saturates past 2 x 127 x 127; s8 inputs measured
+//    logits 20-40 % off under ONEDNN_MAX_CPU_ISA=AVX2.
+// Not s8 inputs anywhere: oneDNN shifts them to u8 internally and, for that, halves the weights
+// (one bit lost: measured 2.5e-3 relative error per product on AVX512-VNNI against exact).
 #pragma once
 
 #include <algorithm>
@@ -16,9 +18,9 @@ namespace vivid::kernels {
 
 constexpr float kInt8Levels = 127.0f;
 
-// Whether oneDNN multiplies int8 with VNNI or AMX here, as its dispatch sees it
-// (ONEDNN_MAX_CPU_ISA counts): then inputs are symmetric s8, else asymmetric u8 (see above).
-bool int8_symmetric_inputs();
+// L for inputs: 255 where oneDNN multiplies int8 with VNNI or AMX, as its dispatch sees it
+// (ONEDNN_MAX_CPU_ISA counts), else 127 (see above).
+float int8_input_levels();
 
 // The scale for values whose largest magnitude is `max_abs` (1 for all zeros: q = 0 anyway).
 inline float int8_scale(float max_abs) { return max_abs > 0.0f ? max_abs / kInt8Levels : 1.0f; }
@@ -33,18 +35,18 @@ inline int32_t int8_quantize(float x, float inverse_scale, int32_t zero = 0, flo
     return static_cast<int32_t>(q > hi ? hi : q < lo ? lo : q);
 }
 
-// Asymmetric u8 inputs over [min(x, 0), max(x, 0)] in 128 steps.
+// Asymmetric u8 inputs over [min(x, 0), max(x, 0)] in `levels` steps.
 struct Int8Asymmetric {
     float scale = 1.0f, inverse_scale = 0.0f;
     int32_t zero = 0;
 };
-inline Int8Asymmetric int8_asymmetric(float min_x, float max_x) {
+inline Int8Asymmetric int8_asymmetric(float min_x, float max_x, float levels) {
     min_x = std::min(min_x, 0.0f);
     max_x = std::max(max_x, 0.0f);
     Int8Asymmetric a;
     if (max_x - min_x > 0.0f) {
-        a.scale = (max_x - min_x) / kInt8Levels;
-        a.inverse_scale = kInt8Levels / (max_x - min_x);
+        a.scale = (max_x - min_x) / levels;
+        a.inverse_scale = levels / (max_x - min_x);
         a.zero = static_cast<int32_t>(std::nearbyint(-min_x * a.inverse_scale));
     }
     return a;

@@ -30,6 +30,9 @@ struct KernelSet {
     // Row-wise LayerNorm over `dim` (biased variance, eps inside the square root); x may be y.
     void (*layer_norm)(const float* x, const float* gamma, const float* beta, float* y,
                        int64_t rows, int64_t dim, float eps);
+    // The same LayerNorm written as bf16 bits, for the bf16 path (nullptr: this set has none).
+    void (*layer_norm_bf16)(const float* x, const float* gamma, const float* beta, uint16_t* y, int64_t rows,
+                            int64_t dim, float eps);
     // Multi-head self-attention over packed rows qkv[(b*tokens + t), 3*heads*head_dim]
     // = [q | k | v]: softmax(q k^T * scale) v for the first `query_rows` tokens of each clip
     // (all tokens are keys); writes out[(b*query_rows + t), heads*head_dim].

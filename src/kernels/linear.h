@@ -37,6 +37,11 @@ public:
     // x: (rows, in) row-major; y: (rows, out), rows `ldy` floats apart (0: out), so several
     // layers can write side by side into one buffer. Not thread-safe: one forward at a time.
     virtual void forward(const float* x, float* y, int64_t rows, int64_t ldy = 0) = 0;
+    // The bf16 path without conversion passes: x already bf16 (a LayerNorm wrote it so) and/or y
+    // written as bf16 (an activation epilogue whose output only feeds the next product).
+    // Only oneDNN bf16 layers take bf16 (takes_bf16()); others throw std::logic_error.
+    virtual bool takes_bf16() const { return false; }
+    virtual void forward_bf16(const void* x, bool x_is_bf16, void* y, bool y_is_bf16, int64_t rows, int64_t ldy = 0);
     // Prepares what forward(rows, ldy) runs, without running it, and names its implementation
     // (oneDNN's impl_info_str(), e.g. "brg:avx512_core_bf16"; a "ref" one is a slow fallback).
     virtual std::string implementation(int64_t rows, int64_t ldy = 0) = 0;

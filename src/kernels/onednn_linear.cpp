@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -64,43 +65,32 @@ dnnl::algorithm eltwise_for(Activation act, float& alpha) {
     return dnnl::algorithm::eltwise_relu;
 }
 
-// x (n floats) -> symmetric s8 with one scale for all of it; returns the scale.
-float quantize_symmetric(const float* x, int8_t* q, int64_t n) {
-    float max_abs = 0.0f;
-#pragma omp parallel for reduction(max : max_abs) schedule(static)
-    for (int64_t i = 0; i < n; ++i) max_abs = std::max(max_abs, std::fabs(x[i]));
-    const float inverse = int8_inverse_scale(max_abs);
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<int8_t>(int8_quantize(x[i], inverse));
-    return int8_scale(max_abs);
-}
-
-// x (n floats) -> asymmetric u8 in [0, 127] over the whole input.
-Int8Asymmetric quantize_asymmetric(const float* x, uint8_t* q, int64_t n) {
+// x (n floats) -> asymmetric u8 in [0, levels] over the whole input.
+Int8Asymmetric quantize_input(const float* x, uint8_t* q, int64_t n, float levels) {
     float lo = 0.0f, hi = 0.0f;
 #pragma omp parallel for reduction(min : lo) reduction(max : hi) schedule(static)
     for (int64_t i = 0; i < n; ++i) {
         lo = std::min(lo, x[i]);
         hi = std::max(hi, x[i]);
     }
-    const Int8Asymmetric a = int8_asymmetric(lo, hi);
+    const Int8Asymmetric a = int8_asymmetric(lo, hi, levels);
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<uint8_t>(int8_quantize(x[i], a.inverse_scale, a.zero, 0.0f, kInt8Levels));
+    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<uint8_t>(int8_quantize(x[i], a.inverse_scale, a.zero, 0.0f, levels));
     return a;
 }
 
 // Rows used to choose the weight layout at load; oneDNN's layouts depend on N and K only.
 constexpr int64_t kLayoutRows = 1024;
 
-// How an int8 product gets back to float: y = s_w[n] * s_x * acc + b[n].
+// How an int8 product gets back to float: y = s_w[n] * s_x * acc + b[n], where acc sums
+// (q_x - zero) q_w exactly (the input's zero point is a run-time argument in both forms).
 enum class Int8Form {
     // Output scales s_w fixed at load, s_x a run-time scalar multiplied in a binary post-op,
     // the bias added by another: what brgemm (VNNI, AMX) accepts.
     ScalePostOps,
-    // Asymmetric u8 inputs with a run-time zero point, output scales s_w * s_x given at run
-    // time and the bias divided by them (oneDNN 2.6's int8 matmul computes scale * (acc +
-    // bias)): what its JIT gemm accepts without VNNI (with binary post-ops before a sum it has
-    // only its reference loop), and exact there (int8_quantization.h).
+    // Output scales s_w * s_x given at run time and the bias divided by them (oneDNN 2.6's int8
+    // matmul computes scale * (acc + bias)): what its JIT gemm accepts without VNNI (with binary
+    // post-ops before a sum it has only its reference loop).
     RuntimeScales,
 };
 
@@ -121,7 +111,7 @@ public:
         }
         if (precision_ == Precision::INT8) {
             quantize_weights(spec.weight);
-            if (!int8_symmetric_inputs()) int8_form_ = Int8Form::RuntimeScales;
+            if (int8_input_levels() < 255.0f) int8_form_ = Int8Form::RuntimeScales;
         }
         set_attributes();
         const dnnl::memory::desc user_weights({in_, out_}, weight_type(), tag::ba);
@@ -160,34 +150,56 @@ public:
     }
 
     void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
+        run(x, false, y, false, rows, ldy);
+    }
+
+    bool takes_bf16() const override { return precision_ == Precision::BF16; }
+    void forward_bf16(const void* x, bool x_is_bf16, void* y, bool y_is_bf16, int64_t rows, int64_t ldy) override {
+        if (!takes_bf16()) Linear::forward_bf16(x, x_is_bf16, y, y_is_bf16, rows, ldy);
+        run(x, x_is_bf16, y, y_is_bf16, rows, ldy);
+    }
+
+    std::string implementation(int64_t rows, int64_t ldy) override {
+        return primitive_for({rows, ldy == 0 ? out_ : ldy, false, false}).implementation;
+    }
+
+private:
+    // One primitive per row count, output stride, and (bf16 path) input and output types.
+    struct Key {
+        int64_t rows, ldy;
+        bool x_bf16, y_bf16;
+        bool operator<(const Key& o) const {
+            return std::tie(rows, ldy, x_bf16, y_bf16) < std::tie(o.rows, o.ldy, o.x_bf16, o.y_bf16);
+        }
+    };
+
+    void run(const void* x, bool x_is_bf16, void* y, bool y_is_bf16, int64_t rows, int64_t ldy) {
         if (rows <= 0) return;
-        RowsPrimitive& s = primitive_for(rows, ldy == 0 ? out_ : ldy);
-        dnnl::memory src(s.src_f32, cpu_engine(), const_cast<float*>(x));
+        RowsPrimitive& s = primitive_for({rows, ldy == 0 ? out_ : ldy, x_is_bf16, y_is_bf16});
         dnnl::memory dst(s.dst, cpu_engine(), y);
         dnnl::stream& stream = thread_stream();
         std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_WEIGHTS, weights_mem_}, {DNNL_ARG_DST, dst}};
         if (s.scratch_bytes > 0) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(s.scratch_desc, cpu_engine(), shared_scratch(s.scratch_bytes));
-        if (precision_ == Precision::BF16) {
+        const auto* xf = static_cast<const float*>(x);
+        if (x_is_bf16) {
+            args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), const_cast<void*>(x));
+        } else if (precision_ == Precision::BF16) {
+            dnnl::memory src(s.src_f32, cpu_engine(), const_cast<float*>(xf));
             dnnl::memory converted(s.src, cpu_engine(), shared_converted_input(s.src.get_size()));
             s.convert.execute(stream, src, converted);
             args[DNNL_ARG_SRC] = converted;
         } else if (precision_ == Precision::INT8) {
             void* q = shared_converted_input(static_cast<std::size_t>(rows * in_));
-            set_int8_arguments(x, q, rows * in_, args);
+            set_int8_arguments(xf, q, rows * in_, args);
             args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), q);
         } else {
-            args[DNNL_ARG_SRC] = src;
+            args[DNNL_ARG_SRC] = dnnl::memory(s.src_f32, cpu_engine(), const_cast<float*>(xf));
         }
         if (bias_.defined() && !(precision_ == Precision::INT8)) args[DNNL_ARG_BIAS] = bias_mem_;
         s.matmul.execute(stream, args);
         stream.wait();
     }
 
-    std::string implementation(int64_t rows, int64_t ldy) override {
-        return primitive_for(rows, ldy == 0 ? out_ : ldy).implementation;
-    }
-
-private:
     // The primitive for one row count and output stride, and what executing it needs.
     struct RowsPrimitive {
         dnnl::memory::desc src_f32, src, dst;
@@ -201,10 +213,7 @@ private:
     dt weight_type() const {
         return precision_ == Precision::BF16 ? dt::bf16 : precision_ == Precision::INT8 ? dt::s8 : dt::f32;
     }
-    dt source_type() const {
-        if (precision_ == Precision::INT8) return int8_form_ == Int8Form::ScalePostOps ? dt::s8 : dt::u8;
-        return weight_type();
-    }
+    dt source_type() const { return precision_ == Precision::INT8 ? dt::u8 : weight_type(); }
     bool bias_argument() const {
         return bias_.defined() && !(precision_ == Precision::INT8 && int8_form_ == Int8Form::ScalePostOps);
     }
@@ -225,16 +234,18 @@ private:
 
     void set_attributes() {
         dnnl::primitive_attr attr;
+        if (precision_ == Precision::INT8)
+            zero_point_mem_ = dnnl::memory({{1}, dt::s32, tag::x}, cpu_engine(), &zero_point_);
         dnnl::post_ops ops;
         if (precision_ == Precision::INT8 && int8_form_ == Int8Form::ScalePostOps) {
             attr.set_output_scales(2, weight_scales_);
+            attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
             ops.append_binary(dnnl::algorithm::binary_mul, dnnl::memory::desc({1, 1}, dt::f32, tag::ab));
             if (bias_.defined()) ops.append_binary(dnnl::algorithm::binary_add, bias_mem_.get_desc());
             input_scale_mem_ = dnnl::memory({{1, 1}, dt::f32, tag::ab}, cpu_engine(), &input_scale_);
         } else if (precision_ == Precision::INT8) {
             attr.set_output_scales(2, {DNNL_RUNTIME_F32_VAL});
             attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
-            zero_point_mem_ = dnnl::memory({{1}, dt::s32, tag::x}, cpu_engine(), &zero_point_);
             runtime_scales_.resize(out_);
             runtime_scales_mem_ = dnnl::memory({{out_}, dt::f32, tag::x}, cpu_engine(), runtime_scales_.data());
             if (bias_.defined()) {
@@ -256,17 +267,17 @@ private:
         attr_ = attr;
     }
 
-    // Quantizes x (n floats) into q and sets the arguments that carry its scale.
+    // Quantizes x (n floats) into q and sets the arguments that carry its scale and zero point.
     void set_int8_arguments(const float* x, void* q, int64_t n, std::unordered_map<int, dnnl::memory>& args) {
+        const Int8Asymmetric a = quantize_input(x, static_cast<uint8_t*>(q), n, int8_input_levels());
+        zero_point_ = a.zero;
+        args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_mem_;
         if (int8_form_ == Int8Form::ScalePostOps) {
-            input_scale_ = quantize_symmetric(x, static_cast<int8_t*>(q), n);
+            input_scale_ = a.scale;
             args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1] = input_scale_mem_;
             if (bias_.defined()) args[DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1] = bias_mem_;
             return;
         }
-        const Int8Asymmetric a = quantize_asymmetric(x, static_cast<uint8_t*>(q), n);
-        zero_point_ = a.zero;
-        args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_mem_;
         for (int64_t c = 0; c < out_; ++c) runtime_scales_[c] = weight_scales_[c] * a.scale;
         args[DNNL_ARG_ATTR_OUTPUT_SCALES] = runtime_scales_mem_;
         if (bias_.defined()) {
@@ -276,9 +287,10 @@ private:
         }
     }
 
-    dnnl::matmul::primitive_desc make_pd(int64_t rows, const dnnl::memory::desc& weights, int64_t ldy = 0) const {
+    dnnl::matmul::primitive_desc make_pd(int64_t rows, const dnnl::memory::desc& weights, int64_t ldy = 0,
+                                         bool y_bf16 = false) const {
         const dnnl::memory::desc src({rows, in_}, source_type(), tag::ab);
-        const dnnl::memory::desc dst({rows, out_}, dt::f32, dnnl::memory::dims{ldy == 0 ? out_ : ldy, 1});
+        const dnnl::memory::desc dst({rows, out_}, y_bf16 ? dt::bf16 : dt::f32, dnnl::memory::dims{ldy == 0 ? out_ : ldy, 1});
         try {
             if (bias_argument())
                 return {dnnl::matmul::desc(src, weights, bias_mem_.get_desc(), dst), attr_, cpu_engine()};
@@ -291,11 +303,12 @@ private:
     }
 
     // Primitives are made once per row count and output stride (creation costs milliseconds).
-    RowsPrimitive& primitive_for(int64_t rows, int64_t ldy) {
-        auto it = primitives_.find({rows, ldy});
+    RowsPrimitive& primitive_for(const Key& key) {
+        auto it = primitives_.find(key);
         if (it != primitives_.end()) return it->second;
+        const int64_t rows = key.rows;
         RowsPrimitive s;
-        const auto pd = make_pd(rows, weights_desc_, ldy);
+        const auto pd = make_pd(rows, weights_desc_, key.ldy, key.y_bf16);
         s.src_f32 = dnnl::memory::desc({rows, in_}, dt::f32, tag::ab);
         s.src = pd.src_desc();
         s.dst = pd.dst_desc();
@@ -303,10 +316,10 @@ private:
         s.scratch_desc = pd.scratchpad_desc();
         s.scratch_bytes = s.scratch_desc.get_size();
         s.implementation = pd.impl_info_str();
-        if (precision_ == Precision::BF16)
+        if (precision_ == Precision::BF16 && !key.x_bf16)
             s.convert = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), s.src_f32, cpu_engine(), s.src));
         if (log_) log_->record(kind_, s.implementation);
-        return primitives_.emplace(std::make_pair(rows, ldy), std::move(s)).first->second;
+        return primitives_.emplace(key, std::move(s)).first->second;
     }
 
     Precision precision_;
@@ -318,7 +331,7 @@ private:
     Tensor bias_, kept_weight_;
     dnnl::memory bias_mem_, weights_mem_;
     dnnl::memory::desc weights_desc_;
-    std::map<std::pair<int64_t, int64_t>, RowsPrimitive> primitives_;
+    std::map<Key, RowsPrimitive> primitives_;
     // int8 only
     Int8Form int8_form_ = Int8Form::ScalePostOps;
     std::vector<int8_t> quantized_weight_;  // until reordered (kept if used in place)
@@ -330,17 +343,17 @@ private:
 
 }  // namespace
 
-bool int8_symmetric_inputs() {
-    static const bool vnni = [] {
+float int8_input_levels() {
+    static const float levels = [] {
         switch (dnnl::get_effective_cpu_isa()) {
             case dnnl::cpu_isa::avx2_vnni:
             case dnnl::cpu_isa::avx512_core_vnni:
             case dnnl::cpu_isa::avx512_core_bf16:
-            case dnnl::cpu_isa::avx512_core_amx: return true;
-            default: return false;
+            case dnnl::cpu_isa::avx512_core_amx: return 255.0f;
+            default: return 127.0f;
         }
     }();
-    return vnni;
+    return levels;
 }
 
 std::unique_ptr<Linear> make_onednn_linear(LinearSpec spec, Precision precision) {

@@ -7,11 +7,16 @@
 
 namespace vivid {
 
-void VitWorkspace::reserve(int64_t rows, const VitLayerShape& s) {
-    grow_to(normed, rows * s.hidden);
+void VitWorkspace::reserve(int64_t rows, const VitLayerShape& s, bool bf16) {
     grow_to(qkv, rows * 3 * s.hidden);
     grow_to(context, rows * s.hidden);
-    grow_to(mlp, rows * s.intermediate);
+    if (bf16) {
+        grow_to(normed_bf16, rows * s.hidden);
+        grow_to(mlp_bf16, rows * s.intermediate);
+    } else {
+        grow_to(normed, rows * s.hidden);
+        grow_to(mlp, rows * s.intermediate);
+    }
 }
 
 namespace {
@@ -75,18 +80,29 @@ VitLayer VitLayer::load(const WeightReader& w, const std::string& prefix, const 
     return l;
 }
 
+// ws.qkv <- [q | k | v] of the float32 rows in ws.normed.
+void VitLayer::forward_qkv(VitWorkspace& ws, int64_t rows, int64_t d) {
+    if (qkv_) {
+        qkv_->forward(ws.normed.data(), ws.qkv.data(), rows);
+        return;
+    }
+    q_->forward(ws.normed.data(), ws.qkv.data(), rows, 3 * d);
+    k_->forward(ws.normed.data(), ws.qkv.data() + d, rows, 3 * d);
+    v_->forward(ws.normed.data(), ws.qkv.data() + 2 * d, rows, 3 * d);
+}
+
 // ws.context <- attention output for the first `query_rows` tokens of each clip.
 void VitLayer::attention_rows(const ModelKernels& k, const VitLayerShape& s, const float* x, int64_t batch,
                               int64_t tokens, int64_t query_rows, VitWorkspace& ws) {
     const int64_t rows = batch * tokens, d = s.hidden;
-    k.set->layer_norm(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed.data(), rows, d,
-                      s.layer_norm_eps);
-    if (qkv_) {
-        qkv_->forward(ws.normed.data(), ws.qkv.data(), rows);
+    if (bf16_inputs(k)) {
+        k.set->layer_norm_bf16(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed_bf16.data(), rows,
+                               d, s.layer_norm_eps);
+        qkv_->forward_bf16(ws.normed_bf16.data(), true, ws.qkv.data(), false, rows);
     } else {
-        q_->forward(ws.normed.data(), ws.qkv.data(), rows, 3 * d);
-        k_->forward(ws.normed.data(), ws.qkv.data() + d, rows, 3 * d);
-        v_->forward(ws.normed.data(), ws.qkv.data() + 2 * d, rows, 3 * d);
+        k.set->layer_norm(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed.data(), rows, d,
+                          s.layer_norm_eps);
+        forward_qkv(ws, rows, d);
     }
     const int64_t head_dim = d / s.heads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
@@ -95,6 +111,13 @@ void VitLayer::attention_rows(const ModelKernels& k, const VitLayerShape& s, con
 
 // x (rows, hidden) += fc2(act(fc1(layernorm_after(x)))).
 void VitLayer::mlp_rows(const ModelKernels& k, const VitLayerShape& s, float* x, int64_t rows, VitWorkspace& ws) {
+    if (bf16_inputs(k)) {
+        k.set->layer_norm_bf16(x, ln_after_w_.data<float>(), ln_after_b_.data<float>(), ws.normed_bf16.data(), rows,
+                               s.hidden, s.layer_norm_eps);
+        fc1_->forward_bf16(ws.normed_bf16.data(), true, ws.mlp_bf16.data(), true, rows);
+        fc2_->forward_bf16(ws.mlp_bf16.data(), true, x, false, rows);
+        return;
+    }
     k.set->layer_norm(x, ln_after_w_.data<float>(), ln_after_b_.data<float>(), ws.normed.data(), rows, s.hidden,
                       s.layer_norm_eps);
     fc1_->forward(ws.normed.data(), ws.mlp.data(), rows);
@@ -104,7 +127,7 @@ void VitLayer::mlp_rows(const ModelKernels& k, const VitLayerShape& s, float* x,
 void VitLayer::forward(const ModelKernels& k, const VitLayerShape& s, float* x, int64_t batch, int64_t tokens,
                        VitWorkspace& ws) {
     const int64_t rows = batch * tokens;
-    ws.reserve(rows, s);
+    ws.reserve(rows, s, bf16_inputs(k));
     attention_rows(k, s, x, batch, tokens, tokens, ws);
     out_->forward(ws.context.data(), x, rows);
     mlp_rows(k, s, x, rows, ws);
@@ -112,7 +135,7 @@ void VitLayer::forward(const ModelKernels& k, const VitLayerShape& s, float* x, 
 
 void VitLayer::forward_first_token(const ModelKernels& k, const VitLayerShape& s, const float* x, int64_t batch,
                                    int64_t tokens, float* first, VitWorkspace& ws) {
-    ws.reserve(batch * tokens, s);
+    ws.reserve(batch * tokens, s, bf16_inputs(k));
     attention_rows(k, s, x, batch, tokens, 1, ws);
     for (int64_t b = 0; b < batch; ++b) std::memcpy(first + b * s.hidden, x + b * tokens * s.hidden, s.hidden * sizeof(float));
     out_->forward(ws.context.data(), first, batch);

@@ -25,7 +25,8 @@ struct VitLayerShape {
 // Activation buffers reused across layers and calls (they only grow: core/grow_buffer.h).
 struct VitWorkspace {
     std::vector<float> normed, qkv, context, mlp;
-    void reserve(int64_t rows, const VitLayerShape& shape);
+    std::vector<uint16_t> normed_bf16, mlp_bf16;  // the bf16 path's product inputs
+    void reserve(int64_t rows, const VitLayerShape& shape, bool bf16);
 };
 
 enum class QkvBias { Separate, QAndVOnly, None };
@@ -48,6 +49,11 @@ public:
                              int64_t batch, int64_t tokens, float* first, VitWorkspace& ws);
 
 private:
+    // bf16 path: LayerNorm writes the products' bf16 input, fc1 writes fc2's (no conversion passes).
+    bool bf16_inputs(const ModelKernels& kernels) const {
+        return kernels.set->layer_norm_bf16 && qkv_ && qkv_->takes_bf16() && fc1_->takes_bf16();
+    }
+    void forward_qkv(VitWorkspace& ws, int64_t rows, int64_t hidden);
     void attention_rows(const ModelKernels& kernels, const VitLayerShape& shape, const float* x, int64_t batch,
                         int64_t tokens, int64_t query_rows, VitWorkspace& ws);
     void mlp_rows(const ModelKernels& kernels, const VitLayerShape& shape, float* x, int64_t rows, VitWorkspace& ws);

@@ -19,6 +19,11 @@ void opt_layer_norm(const float* x, const float* gamma, const float* beta, float
     simd_kernels().layer_norm(x, gamma, beta, y, rows, dim, eps);
 }
 
+void opt_layer_norm_bf16(const float* x, const float* gamma, const float* beta, uint16_t* y, int64_t rows,
+                         int64_t dim, float eps) {
+    simd_kernels().layer_norm_bf16(x, gamma, beta, y, rows, dim, eps);
+}
+
 void opt_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows, int64_t heads,
                    int64_t head_dim, float scale) {
     const SimdKernels& simd = simd_kernels();
@@ -47,17 +52,19 @@ void opt_attention_amx(const float* qkv, float* out, int64_t batch, int64_t toke
 }  // namespace
 
 const KernelSet& optimized_kernels() {
-    static const KernelSet set{"optimized", make_onednn_linear, opt_layer_norm, opt_attention};
+    static const KernelSet set{"optimized", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16, opt_attention};
     return set;
 }
 
 const KernelSet& optimized_bf16_kernels() {
-    static const KernelSet set{"optimized-bf16", make_onednn_linear, opt_layer_norm, opt_attention_bf16};
+    static const KernelSet set{"optimized-bf16", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
+                               opt_attention_bf16};
     return set;
 }
 
 const KernelSet& optimized_amx_kernels() {
-    static const KernelSet set{"optimized-amx", make_onednn_linear, opt_layer_norm, opt_attention_amx};
+    static const KernelSet set{"optimized-amx", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
+                               opt_attention_amx};
     return set;
 }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "kernels/int8_quantization.h"
@@ -26,17 +27,16 @@ public:
     void forward(const float* x, float* y, int64_t rows, int64_t ldy) override {
         if (ldy == 0) ldy = out_;
         const float* bias = spec_.bias.defined() ? spec_.bias.data<float>() : nullptr;
-        // int8: one scale for the whole input, in the form the oneDNN path takes on this CPU.
-        const bool symmetric = int8_symmetric_inputs();
-        float lo = 0.0f, hi = 0.0f, input_max = 0.0f;
+        // int8: one scale and zero point for the whole input, as the oneDNN path takes it here.
+        float lo = 0.0f, hi = 0.0f;
         if (precision_ == Precision::INT8)
             for (int64_t i = 0; i < rows * in_; ++i) {
                 lo = std::min(lo, x[i]);
                 hi = std::max(hi, x[i]);
-                input_max = std::max(input_max, std::fabs(x[i]));
             }
-        const Int8Asymmetric asym = int8_asymmetric(lo, hi);
-        const float input_scale = symmetric ? int8_scale(input_max) : asym.scale;
+        const float levels = int8_input_levels();
+        const Int8Asymmetric asym = int8_asymmetric(lo, hi, levels);
+        const float input_scale = asym.scale;
         // Rows are independent: spread over threads only so that full-size models finish.
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < rows; ++i) {
@@ -46,9 +46,7 @@ public:
                 for (float& v : xr) v = round_to_bf16(v);
             if (precision_ == Precision::INT8)  // the integers (less the zero point), held exactly in floats
                 for (float& v : xr)
-                    v = symmetric ? static_cast<float>(int8_quantize(v, int8_inverse_scale(input_max)))
-                                  : static_cast<float>(int8_quantize(v, asym.inverse_scale, asym.zero, 0.0f, kInt8Levels) -
-                                                       asym.zero);
+                    v = static_cast<float>(int8_quantize(v, asym.inverse_scale, asym.zero, 0.0f, levels) - asym.zero);
             for (int64_t j = 0; j < out_; ++j) {
                 double acc = 0.0;
                 const float* w = weight_.data() + j * in_;
@@ -89,6 +87,10 @@ private:
 
 std::unique_ptr<Linear> make_reference_linear(LinearSpec spec, Precision precision) {
     return std::make_unique<ReferenceLinear>(std::move(spec), precision);
+}
+
+void Linear::forward_bf16(const void*, bool, void*, bool, int64_t, int64_t) {
+    throw std::logic_error("this linear layer takes and gives float32 only");
 }
 
 float round_to_bf16(float x) {

@@ -15,6 +15,9 @@ struct SimdKernels {
     // Row-wise LayerNorm (biased variance, eps inside the square root); x and y may alias.
     void (*layer_norm)(const float* x, const float* gamma, const float* beta, float* y, int64_t rows,
                        int64_t dim, float eps);
+    // The same, y as bf16 bits (round to nearest even): the bf16 path's matrix product input.
+    void (*layer_norm_bf16)(const float* x, const float* gamma, const float* beta, unsigned short* y, int64_t rows,
+                            int64_t dim, float eps);
     // Floats of workspace that attention() needs for this shape on `threads` threads.
     int64_t (*attention_workspace_floats)(int64_t batch, int64_t tokens, int64_t query_rows, int64_t heads,
                                           int64_t head_dim, int threads);
