@@ -123,4 +123,12 @@ uint64_t fnv1a64(std::string_view data) {
     return h;
 }
 
+std::vector<float> random_normal(std::size_t n, unsigned seed, float scale) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, scale);
+    std::vector<float> v(n);
+    for (float& x : v) x = dist(rng);
+    return v;
+}
+
 }  // namespace vivid::test

@@ -46,5 +46,7 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 // FNV-1a 64 of `data`: the hash the golden-data scripts under tests/data/ also compute.
 uint64_t fnv1a64(std::string_view data);
 std::string read_bytes(const std::filesystem::path& path);
+// n values from a normal(0, scale) generator seeded with `seed` (the same on every machine).
+std::vector<float> random_normal(std::size_t n, unsigned seed, float scale = 1.0f);
 
 }  // namespace vivid::test

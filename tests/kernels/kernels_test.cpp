@@ -12,6 +12,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/kernels.h"
 #include "kernels/linear.h"
+#include "test_support.h"
 #include "kernels/simd/simd_kernels.h"
 #include "core/tensor.h"
 
@@ -28,13 +29,7 @@ std::vector<const SimdKernels*> simd_sets_to_test() {
     return sets;
 }
 
-std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, scale);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
+using test::random_normal;
 
 Tensor tensor_of(const std::vector<float>& v, Shape shape) {
     Tensor t = Tensor::uninitialized(DType::F32, std::move(shape));
@@ -71,10 +66,10 @@ struct LinearCase {
 
 // y = epilogue(x w^T + b) checked row by row against a double-precision computation.
 void check_linear(const KernelSet& k, LinearCase c, Epilogue epilogue, Activation act, double tol) {
-    const auto x = random_vector(c.rows * c.in, 1);
-    const auto w = random_vector(c.out * c.in, 2, 1.0f / std::sqrt(static_cast<float>(c.in)));
-    const auto b = random_vector(c.out, 3);
-    const auto residual = random_vector(c.rows * c.out, 4);
+    const auto x = random_normal(c.rows * c.in, 1);
+    const auto w = random_normal(c.out * c.in, 2, 1.0f / std::sqrt(static_cast<float>(c.in)));
+    const auto b = random_normal(c.out, 3);
+    const auto residual = random_normal(c.rows * c.out, 4);
     auto linear = k.make_linear({tensor_of(w, {c.out, c.in}), tensor_of(b, {c.out}), epilogue, act}, Precision::F32);
     std::vector<float> y = epilogue == Epilogue::BiasResidual ? residual : std::vector<float>(c.rows * c.out, 0.0f);
     linear->forward(x.data(), y.data(), c.rows);
@@ -120,7 +115,7 @@ TEST(Kernels, LinearRealModelSizes) {
 TEST(Kernels, LinearWithoutBiasAndInPlaceWeights) {
     // A read-only weight buffer, as a mapped file gives, and no bias.
     const int64_t rows = 7, out = 9, in = 11;
-    const auto x = random_vector(rows * in, 5), w = random_vector(out * in, 6);
+    const auto x = random_normal(rows * in, 5), w = random_normal(out * in, 6);
     auto linear = optimized_kernels().make_linear({tensor_of(w, {out, in}), Tensor(), Epilogue::Bias, Activation::Gelu},
                                                   Precision::F32);
     std::vector<float> y(rows * out);
@@ -157,7 +152,7 @@ TEST(Kernels, Bf16RoundingIsNearestEven) {
 TEST(Kernels, Bf16LinearNeedsBf16Hardware) {
     auto make = [] {
         return optimized_kernels().make_linear(
-            {tensor_of(random_vector(64 * 32, 1), {64, 32}), Tensor(), Epilogue::Bias, Activation::Gelu},
+            {tensor_of(random_normal(64 * 32, 1), {64, 32}), Tensor(), Epilogue::Bias, Activation::Gelu},
             Precision::BF16);
     };
     if (!cpu_features().has_bf16()) {
@@ -166,8 +161,8 @@ TEST(Kernels, Bf16LinearNeedsBf16Hardware) {
     }
     // Where the hardware exists: the oneDNN bf16 layer against the bf16-rounding reference.
     const int64_t rows = 33;
-    const auto x = random_vector(rows * 32, 2);
-    const auto w = random_vector(64 * 32, 1);
+    const auto x = random_normal(rows * 32, 2);
+    const auto w = random_normal(64 * 32, 1);
     auto fast = make();
     auto ref = reference_kernels().make_linear({tensor_of(w, {64, 32}), Tensor(), Epilogue::Bias, Activation::Gelu},
                                                Precision::BF16);
@@ -189,9 +184,9 @@ void plain_layer_norm_row(const float* x, const float* g, const float* b, double
 void check_layer_norm(void (*layer_norm)(const float*, const float*, const float*, float*, int64_t, int64_t, float),
                       const char* name, int64_t rows, int64_t dim) {
     // An offset mean, as real activations have, tests the two-pass variance.
-    auto x = random_vector(rows * dim, 4, 3.0f);
+    auto x = random_normal(rows * dim, 4, 3.0f);
     for (float& v : x) v += 5.0f;
-    const auto g = random_vector(dim, 5), b = random_vector(dim, 6);
+    const auto g = random_normal(dim, 5), b = random_normal(dim, 6);
     std::vector<float> y(rows * dim);
     layer_norm(x.data(), g.data(), b.data(), y.data(), rows, dim, 1e-12f);
     std::vector<double> want(dim);
@@ -254,7 +249,7 @@ template <typename Run>
 void check_attention(const AttentionCase& c, const char* name, Run run) {
     const int64_t d = c.heads * c.head_dim;
     // Scores with a spread of a few units, as trained models have, so softmax is not flat.
-    const auto qkv = random_vector(c.batch * c.tokens * 3 * d, 7, 1.5f);
+    const auto qkv = random_normal(c.batch * c.tokens * 3 * d, 7, 1.5f);
     const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
     std::vector<float> out(c.batch * c.query_rows * d, NAN);
     run(qkv.data(), out.data(), c, scale);

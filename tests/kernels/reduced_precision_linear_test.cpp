@@ -14,17 +14,12 @@
 #include "kernels/kernels.h"
 #include "kernels/int8_quantization.h"
 #include "kernels/linear.h"
+#include "test_support.h"
 
 namespace vivid::kernels {
 namespace {
 
-std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, scale);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
+using test::random_normal;
 
 Tensor tensor_of(const std::vector<float>& v, Shape shape) {
     Tensor t = Tensor::uninitialized(DType::F32, std::move(shape));
@@ -63,10 +58,10 @@ const Case kCases[] = {
 // in [0, 255] with VNNI/AMX, [0, 127] elsewhere (int8_quantization.h says why).
 TEST(ReducedPrecisionLinear, Int8MatchesPlainQuantizedProducts) {
     for (const Case& c : kCases) {
-        const auto x = random_vector(c.rows * c.in, 1);
-        const auto w = random_vector(c.out * c.in, 2, 1.0f / std::sqrt(static_cast<float>(c.in)));
-        const auto b = random_vector(c.out, 3);
-        const auto residual = random_vector(c.rows * c.out, 4);
+        const auto x = random_normal(c.rows * c.in, 1);
+        const auto w = random_normal(c.out * c.in, 2, 1.0f / std::sqrt(static_cast<float>(c.in)));
+        const auto b = random_normal(c.out, 3);
+        const auto residual = random_normal(c.rows * c.out, 4);
         auto linear = make_onednn_linear({tensor_of(w, {c.out, c.in}), tensor_of(b, {c.out}), c.epilogue}, Precision::INT8);
         std::vector<float> y = c.epilogue == Epilogue::BiasResidual ? residual : std::vector<float>(c.rows * c.out);
         linear->forward(x.data(), y.data(), c.rows);
@@ -105,10 +100,10 @@ TEST(ReducedPrecisionLinear, Int8MatchesPlainQuantizedProducts) {
 TEST(ReducedPrecisionLinear, Bf16InputsAndOutputsWithoutConversionPasses) {
     if (!cpu_features().has_bf16()) GTEST_SKIP() << "no AVX512-BF16 or AMX on this CPU";
     for (const Case& c : kCases) {
-        const auto x = random_vector(c.rows * c.in, 1);
-        const auto w = random_vector(c.out * c.in, 2, 1.0f / std::sqrt(static_cast<float>(c.in)));
-        const auto b = random_vector(c.out, 3);
-        const auto residual = random_vector(c.rows * c.out, 4);
+        const auto x = random_normal(c.rows * c.in, 1);
+        const auto w = random_normal(c.out * c.in, 2, 1.0f / std::sqrt(static_cast<float>(c.in)));
+        const auto b = random_normal(c.out, 3);
+        const auto residual = random_normal(c.rows * c.out, 4);
         auto linear = make_onednn_linear({tensor_of(w, {c.out, c.in}), tensor_of(b, {c.out}), c.epilogue}, Precision::BF16);
         ASSERT_TRUE(linear->takes_bf16());
         std::vector<uint16_t> xb(x.size());
@@ -153,7 +148,7 @@ TEST(ReducedPrecisionLinear, LayerNormWritesBf16RoundedToNearest) {
     ASSERT_NE(k.layer_norm_bf16, nullptr);
     for (int64_t dim : {768, 17, 1024}) {
         const int64_t rows = 5;
-        const auto x = random_vector(rows * dim, 5, 2.0f), g = random_vector(dim, 6), b = random_vector(dim, 7);
+        const auto x = random_normal(rows * dim, 5, 2.0f), g = random_normal(dim, 6), b = random_normal(dim, 7);
         std::vector<uint16_t> y(rows * dim);
         k.layer_norm_bf16(x.data(), g.data(), b.data(), y.data(), rows, dim, 1e-6f);
         double worst = 0;

@@ -24,29 +24,36 @@ void opt_layer_norm_bf16(const float* x, const float* gamma, const float* beta, 
     simd_kernels().layer_norm_bf16(x, gamma, beta, y, rows, dim, eps);
 }
 
+// One attention kernel's workspace sizing and entry point, as simd/ declares them.
+using WorkspaceFloats = int64_t (*)(int64_t, int64_t, int64_t, int64_t, int64_t, int);
+using AttentionKernel = void (*)(const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t, float, float*, int);
+
+// Runs `kernel` on this thread's workspace, grown once to the largest shape seen.
+void run_attention(WorkspaceFloats floats, AttentionKernel kernel, const float* qkv, float* out, int64_t batch,
+                   int64_t tokens, int64_t query_rows, int64_t heads, int64_t head_dim, float scale) {
+    const int threads = omp_get_max_threads();
+    static thread_local std::vector<float> workspace;
+    grow_to(workspace, floats(batch, tokens, query_rows, heads, head_dim, threads));
+    kernel(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
+}
+
 void opt_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows, int64_t heads,
                    int64_t head_dim, float scale) {
     const SimdKernels& simd = simd_kernels();
-    const int threads = omp_get_max_threads();
-    static thread_local std::vector<float> workspace;
-    grow_to(workspace, simd.attention_workspace_floats(batch, tokens, query_rows, heads, head_dim, threads));
-    simd.attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
+    run_attention(simd.attention_workspace_floats, simd.attention, qkv, out, batch, tokens, query_rows, heads,
+                  head_dim, scale);
 }
 
 void opt_attention_bf16(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
                         int64_t heads, int64_t head_dim, float scale) {
-    const int threads = omp_get_max_threads();
-    static thread_local std::vector<float> workspace;
-    grow_to(workspace, avx512_bf16::attention_workspace_floats(batch, tokens, query_rows, heads, head_dim, threads));
-    avx512_bf16::attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
+    run_attention(avx512_bf16::attention_workspace_floats, avx512_bf16::attention, qkv, out, batch, tokens,
+                  query_rows, heads, head_dim, scale);
 }
 
 void opt_attention_amx(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
                        int64_t heads, int64_t head_dim, float scale) {
-    const int threads = omp_get_max_threads();
-    static thread_local std::vector<float> workspace;
-    grow_to(workspace, amx_tiles::attention_workspace_floats(batch, tokens, query_rows, heads, head_dim, threads));
-    amx_tiles::attention(qkv, out, batch, tokens, query_rows, heads, head_dim, scale, workspace.data(), threads);
+    run_attention(amx_tiles::attention_workspace_floats, amx_tiles::attention, qkv, out, batch, tokens, query_rows,
+                  heads, head_dim, scale);
 }
 
 }  // namespace
