@@ -159,6 +159,52 @@ struct VideoResult {
     double model_ms = 0;             // the forward and the softmax
 };
 
+// --- Long videos: sliding windows ----------------------------------------------------------
+// A window is the model's num_frames frames at the HF pipeline's indices for the model's
+// frame_sampling_rate R, shifted to start at frame s; starts are 0, S, 2S, ... and only whole
+// windows count. Its pixel_values are exactly what `vivid preprocess` gives for those frames.
+// The video is decoded once; frames are preprocessed as they arrive and dropped once no window
+// needs them, so memory does not grow with the video's length.
+struct WindowOptions {
+    int64_t stride = 0;         // S, frames between window starts; 0: the span, num_frames * R
+    double stride_seconds = 0;  // > 0: S from seconds, at the video's average frame rate
+    double fps = 0;             // a .npy input's frame rate (it has no timestamps)
+    int batch = 1;              // windows per forward
+};
+
+struct Window {
+    int64_t start_frame = 0, end_frame = 0;  // the first and last frame the window spans
+    double start = 0, end = 0;               // their presentation times, seconds
+};
+
+struct WindowFeatures {
+    std::vector<Window> windows{};
+    FloatArray vectors{};  // float32 (windows, hidden): per window, the vector the classifier reads
+    double fps = 0;        // the video's average frame rate (or the one given for .npy)
+};
+
+struct LabelledWindow {
+    Window window{};
+    std::vector<Prediction> labels{};  // top-k, softmax scores
+};
+
+// A run of consecutive windows with the same top label.
+struct Segment {
+    double start = 0, end = 0;  // the first window's start, the last one's end
+    std::string label{};
+    double score = 0;           // the mean of the windows' top scores
+    int64_t first_window = 0, last_window = 0;
+};
+
+struct Timeline {
+    std::vector<LabelledWindow> windows{};
+    std::vector<Segment> segments{};
+    double fps = 0;
+};
+
+// Consecutive windows with the same top label merged (what Model::timeline returns in segments).
+VIVID_API std::vector<Segment> timeline_segments(const std::vector<LabelledWindow>& windows);
+
 class VIVID_API Model {
 public:
     // Loads a Hugging Face model folder. Weights are used in place from the mapped file.
@@ -208,6 +254,13 @@ public:
     void classify_each(const std::vector<std::string>& videos, int top_k,
                        const std::function<void(const VideoResult&)>& on_result, int prefetch = 2,
                        int batch = 1);
+    // Per window of a long video, the vector the classifier reads (VideoMAE: fc_norm of the
+    // token mean, or the normed first token; ViViT: the normed CLS token; a pre-training model:
+    // the token mean of its encoder's last hidden state, after its layernorm where it has one).
+    WindowFeatures features(const std::string& video, const WindowOptions& options = {});
+    // Per window, the top-k labels; then the segments of equal top label.
+    Timeline timeline(const std::string& video, const WindowOptions& options = {}, int top_k = 5);
+
     // FLOPs of one forward over `batch` clips (1 multiply-add = 2 FLOP); `masked` is the
     // hidden patches per clip of a pre-training forward.
     double flops(int64_t batch, int64_t masked = 0) const;
@@ -275,6 +328,10 @@ VIVID_API FloatArray read_float_tensor(const std::string& path, const std::strin
 VIVID_API ByteArray read_byte_tensor(const std::string& path, const std::string& name);
 // Writes a safetensors file atomically (temporary file, then rename).
 VIVID_API void write_tensor_file(const std::string& path, const TensorFile& tensors);
+// Writes a float32 array as a .npy file (numpy's version 1.0 format), atomically.
+VIVID_API void write_npy_file(const std::string& path, const FloatArray& array);
+// Writes `text` to `path` atomically (temporary file, then rename).
+VIVID_API void write_text_file(const std::string& path, const std::string& text);
 
 // --- Converting original checkpoints -----------------------------------------------------
 

@@ -1,6 +1,8 @@
 // vivid's public safetensors reading and writing, by element type.
 #include "api/arrays.h"
 #include "formats/safetensors.h"
+#include "core/atomic_output.h"
+#include "formats/npy.h"
 #include "vivid/vivid.h"
 
 namespace vivid {
@@ -54,5 +56,9 @@ void write_tensor_file(const std::string& path, const TensorFile& tensors) {
     for (const auto& [name, a] : tensors.indices) add(name, view_of(a, name));
     write_safetensors(path, map);
 }
+
+void write_npy_file(const std::string& path, const FloatArray& array) { write_npy(path, view_of(array, path)); }
+
+void write_text_file(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
 
 }  // namespace vivid

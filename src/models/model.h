@@ -34,6 +34,10 @@ public:
     // bool_masked_pos: uint8/bool (B, num_patches), required for pre-training models.
     // Bad shapes throw vivid::Error with source "pixel_values" / "bool_masked_pos".
     virtual ModelOutputs forward(const Tensor& pixel_values, const Tensor* bool_masked_pos) = 0;
+    // One vector per clip, float32 (B, hidden): what the classifier reads (VideoMAE: fc_norm of
+    // the token mean, or the normed first token; ViViT: the normed CLS token); a pre-training
+    // model: the token mean of VideoMAEModel's last_hidden_state, no mask.
+    virtual Tensor features(const Tensor& pixel_values) = 0;
     // FLOPs of the forward HF runs for `batch` clips (1 multiply-add = 2 FLOP); num_masked is
     // the masked patches per clip of a pre-training forward (ignored by classifiers).
     virtual double forward_flops(int64_t batch, int64_t num_masked) const = 0;

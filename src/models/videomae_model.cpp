@@ -119,7 +119,16 @@ public:
             if (!mask) throw Error("bool_masked_pos", "a pre-training model needs a mask (bool_masked_pos)");
             return forward_pretraining(pixel_values, split_mask(*mask, batch, patches_), batch);
         }
-        return forward_classification(pixel_values, batch);
+        const Tensor pooled = pooled_features(pixel_values, batch);
+        ModelOutputs out;
+        out.logits = apply_linear(*classifier_, pooled.data<float>(), batch);
+        return out;
+    }
+
+    Tensor features(const Tensor& pixel_values) override {
+        const int64_t batch = embed_.check_input(pixel_values);
+        if (pretraining_) return mean_hidden_state(pixel_values, batch);
+        return pooled_features(pixel_values, batch);
     }
 
 private:
@@ -136,22 +145,41 @@ private:
         embed_.forward(pixel_values, patches, hidden_.data(), count, scratch_);
     }
 
-    ModelOutputs forward_classification(const Tensor& pixel_values, int64_t batch) {
+    // The token mean of (batch, patches_, d) rows in hidden_, summed in double.
+    void mean_tokens(int64_t batch, float* p) const {
+        const int64_t d = enc_shape_.hidden;
+        std::vector<double> sum(static_cast<std::size_t>(d));
+        for (int64_t b = 0; b < batch; ++b) {
+            std::fill(sum.begin(), sum.end(), 0.0);
+            for (int64_t t = 0; t < patches_; ++t) {
+                const float* row = hidden_.data() + (b * patches_ + t) * d;
+                for (int64_t j = 0; j < d; ++j) sum[j] += row[j];
+            }
+            for (int64_t j = 0; j < d; ++j) p[b * d + j] = static_cast<float>(sum[j] / static_cast<double>(patches_));
+        }
+    }
+
+    // VideoMAEModel's last_hidden_state (its layernorm applied where it has one, no mask),
+    // averaged over tokens: a pre-training model's feature vector.
+    Tensor mean_hidden_state(const Tensor& pixel_values, int64_t batch) {
+        embed(pixel_values, nullptr, batch);
+        for (VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, hidden_.data(), batch, patches_, ws_);
+        if (!config_.use_mean_pooling)
+            final_norm_.apply(k_, hidden_.data(), batch * patches_, enc_shape_.layer_norm_eps);
+        Tensor mean = Tensor::zeros(DType::F32, {batch, enc_shape_.hidden});
+        mean_tokens(batch, mean.data_mut<float>());
+        return mean;
+    }
+
+    // What the classifier reads: fc_norm of the token mean, or the normed first token.
+    Tensor pooled_features(const Tensor& pixel_values, int64_t batch) {
         const int64_t d = enc_shape_.hidden;
         embed(pixel_values, nullptr, batch);
         for (VitLayer& layer : encoder_) layer.forward(k_, enc_shape_, hidden_.data(), batch, patches_, ws_);
         Tensor pooled = Tensor::zeros(DType::F32, {batch, d});
         float* p = pooled.data_mut<float>();
         if (config_.use_mean_pooling) {
-            std::vector<double> sum(static_cast<std::size_t>(d));
-            for (int64_t b = 0; b < batch; ++b) {
-                std::fill(sum.begin(), sum.end(), 0.0);
-                for (int64_t t = 0; t < patches_; ++t) {
-                    const float* row = hidden_.data() + (b * patches_ + t) * d;
-                    for (int64_t j = 0; j < d; ++j) sum[j] += row[j];
-                }
-                for (int64_t j = 0; j < d; ++j) p[b * d + j] = static_cast<float>(sum[j] / static_cast<double>(patches_));
-            }
+            mean_tokens(batch, p);
             fc_norm_.apply(k_, p, batch, kTorchLayerNormEps);
         } else {
             // No CLS token: "token 0" is the first patch. LayerNorm is row-wise.
@@ -159,9 +187,7 @@ private:
                 std::memcpy(p + b * d, hidden_.data() + b * patches_ * d, d * sizeof(float));
             final_norm_.apply(k_, p, batch, enc_shape_.layer_norm_eps);
         }
-        ModelOutputs out;
-        out.logits = apply_linear(*classifier_, p, batch);
-        return out;
+        return pooled;
     }
 
     ModelOutputs forward_pretraining(const Tensor& pixel_values, const MaskSplit& m, int64_t batch) {

@@ -38,6 +38,14 @@ public:
     }
 
     ModelOutputs forward(const Tensor& pixel_values, const Tensor*) override {
+        const Tensor cls = features(pixel_values);
+        ModelOutputs out;
+        out.logits = apply_linear(*classifier_, cls.data<float>(), cls.size(0));
+        return out;
+    }
+
+    // The normed CLS token of each clip: what the classifier reads.
+    Tensor features(const Tensor& pixel_values) override {
         const int64_t batch = embed_.check_input(pixel_values);
         const int64_t d = shape_.hidden;
         grow_to(hidden_, batch * tokens_ * d);
@@ -63,9 +71,7 @@ public:
             for (int64_t b = 0; b < batch; ++b) std::memcpy(c + b * d, hidden_.data() + b * tokens_ * d, d * sizeof(float));
         }
         final_norm_.apply(k_, c, batch, shape_.layer_norm_eps);
-        ModelOutputs out;
-        out.logits = apply_linear(*classifier_, c, batch);
-        return out;
+        return cls;
     }
 
 private:

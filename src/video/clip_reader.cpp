@@ -24,24 +24,6 @@ std::string too_many_frames(int64_t frames) {
            "the frames it takes)";
 }
 
-// By content, or by name (so a damaged .npy gets the .npy reader's error, not FFmpeg's).
-bool is_npy_file(const std::string& path) {
-    if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0) return true;
-    std::ifstream f(path, std::ios::binary);
-    char magic[6] = {};
-    f.read(magic, sizeof magic);
-    return f.gcount() == 6 && std::memcmp(magic, "\x93NUMPY", 6) == 0;
-}
-
-Tensor read_npy_frames(const std::string& path) {
-    Tensor t = read_npy(path);
-    if (t.dtype() != DType::U8 || t.dim() != 4 || t.size(3) != 3)
-        throw Error(path, "expected a uint8 array of frames (T,H,W,3), got " + std::string(dtype_name(t.dtype())) +
-                              " " + shape_to_string(t.shape()));
-    if (t.size(0) < 1 || t.size(1) < 1 || t.size(2) < 1) throw Error(path, "the frame array is empty: " + shape_to_string(t.shape()));
-    return t;
-}
-
 // The wanted frames, decoded straight into one uint8 (N,H,W,3) tensor in index order.
 struct DecodedFrames {
     Tensor bank;                      // row k holds the k-th wanted frame that was decoded
@@ -162,6 +144,25 @@ bool needs_frame_count(const SamplingOptions& o) {
 }
 
 }  // namespace
+
+// By content, or by name (so a damaged .npy gets the .npy reader's error, not FFmpeg's).
+bool is_npy_file(const std::string& path) {
+    if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0) return true;
+    std::ifstream f(path, std::ios::binary);
+    char magic[6] = {};
+    f.read(magic, sizeof magic);
+    return f.gcount() == 6 && std::memcmp(magic, "\x93NUMPY", 6) == 0;
+}
+
+Tensor read_npy_frames(const std::string& path) {
+    Tensor t = read_npy(path);
+    if (t.dtype() != DType::U8 || t.dim() != 4 || t.size(3) != 3)
+        throw Error(path, "expected a uint8 array of frames (T,H,W,3), got " + std::string(dtype_name(t.dtype())) +
+                              " " + shape_to_string(t.shape()));
+    if (t.size(0) < 1 || t.size(1) < 1 || t.size(2) < 1) throw Error(path, "the frame array is empty: " + shape_to_string(t.shape()));
+    return t;
+}
+
 
 int64_t count_frames(const std::string& path, int threads, int64_t max_frames) {
     if (is_npy_file(path)) return read_npy_frames(path).size(0);

@@ -234,6 +234,24 @@ int64_t FfmpegDecoder::count_remaining_packets() {
     return n;
 }
 
+double FfmpegDecoder::frame_rate() const {
+    const AVStream* stream = format_->streams[stream_index_];
+    AVRational r = stream->avg_frame_rate;
+    if (r.num <= 0 || r.den <= 0) r = stream->r_frame_rate;
+    return r.num > 0 && r.den > 0 ? av_q2d(r) : 0.0;
+}
+
+double FfmpegDecoder::current_seconds() const {
+    const AVStream* stream = format_->streams[stream_index_];
+    const int64_t ts = frame_->best_effort_timestamp;
+    if (ts != AV_NOPTS_VALUE) {
+        const int64_t start = stream->start_time != AV_NOPTS_VALUE ? stream->start_time : 0;
+        return static_cast<double>(ts - start) * av_q2d(stream->time_base);
+    }
+    const double fps = frame_rate();
+    return fps > 0 ? static_cast<double>(index_) / fps : 0.0;
+}
+
 int FfmpegDecoder::width() const { return have_frame_ ? frame_->width : 0; }
 int FfmpegDecoder::height() const { return have_frame_ ? frame_->height : 0; }
 

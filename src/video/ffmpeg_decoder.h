@@ -50,6 +50,11 @@ public:
     // Reads the rest of the file without decoding: the number of video packets, not flagged
     // discard. Well-formed files have one frame per packet; a guess to be checked by decoding.
     int64_t count_remaining_packets();
+    // The current frame's presentation time in seconds from the stream's start (its best-effort
+    // timestamp, so variable frame rates are right; index / frame rate where it has none).
+    double current_seconds() const;
+    // The stream's average frame rate (frames per second; 0 when the file does not say).
+    double frame_rate() const;
     int width() const;   // of the current frame
     int height() const;
     int64_t index() const { return index_; }  // the current frame's index in PyAV's numbering

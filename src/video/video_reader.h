@@ -45,6 +45,11 @@ struct SampledClip {
     Tensor indices;  // int64 (T): which decoded frames were taken
 };
 
+// A .npy file (by its name, or its magic when named otherwise).
+bool is_npy_file(const std::string& path);
+// A .npy uint8 (T,H,W,3) array of frames, mapped; any other array is an Error naming the file.
+Tensor read_npy_frames(const std::string& path);
+
 // Decodes a video file (any container/codec FFmpeg reads) or a .npy uint8 (T,H,W,3) array
 // (by the .npy extension or magic) and samples frames. Returns one SampledClip per clip.
 std::vector<SampledClip> read_clips(const std::string& path, const SamplingOptions& options);

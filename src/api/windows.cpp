@@ -1,0 +1,119 @@
+// Model::features and Model::timeline: windows from video/window_reader.h, `batch` of them per
+// forward.
+#include <cstring>
+#include <functional>
+
+#include "api/arrays.h"
+#include "api/model_impl.h"
+#include "core/thread_scope.h"
+#include "video/window_reader.h"
+#include "vivid/vivid.h"
+
+namespace vivid {
+namespace {
+
+// Reads the windows of `video` and hands each batch (pixel_values (B, T, C, H, W) and the
+// windows' times) to `run`.
+double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, const std::string& video,
+                      const WindowOptions& options,
+                      const std::function<void(const Tensor&, const std::vector<Window>&)>& run) {
+    if (options.batch < 1) throw Error("batch", std::to_string(options.batch) + " is below 1");
+    if (options.stride < 0) throw Error("stride", std::to_string(options.stride) + " is negative");
+    plan.stride = options.stride;
+    plan.stride_seconds = options.stride_seconds;
+    plan.fps = options.fps;
+    WindowReader reader(video, plan, processor);
+    std::vector<VideoWindow> pending;
+    auto flush = [&] {
+        if (pending.empty()) return;
+        const Tensor& first = pending.front().pixel_values;
+        Shape shape{static_cast<int64_t>(pending.size())};
+        for (int64_t d : first.shape()) shape.push_back(d);
+        Tensor batch = Tensor::uninitialized(DType::F32, shape);
+        std::vector<Window> windows;
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+            std::memcpy(batch.data_mut<float>() + i * first.numel(), pending[i].pixel_values.data<float>(),
+                        sizeof(float) * first.numel());
+            const VideoWindow& w = pending[i];
+            windows.push_back({w.start_frame, w.end_frame, w.start, w.end});
+        }
+        pending.clear();
+        run(batch, windows);
+    };
+    while (std::optional<VideoWindow> w = reader.next()) {
+        pending.push_back(std::move(*w));
+        if (static_cast<int>(pending.size()) == options.batch) flush();
+    }
+    flush();
+    return reader.fps();
+}
+
+WindowPlan plan_for(const ModelInfo& info, const Options& options, int threads) {
+    WindowPlan plan;
+    plan.num_frames = info.frames;
+    plan.frame_sampling_rate = options.frame_sampling_rate;
+    plan.decoder_threads = threads;
+    return plan;
+}
+
+}  // namespace
+
+WindowFeatures Model::features(const std::string& video, const WindowOptions& options) {
+    ThreadScope scope(impl_->threads);
+    WindowFeatures out;
+    std::vector<float> values;
+    int64_t hidden = impl_->info.hidden_size;
+    const WindowPlan plan = plan_for(impl_->info, impl_->options, impl_->threads);
+    out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
+                             [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
+        const Tensor f = impl_->model->features(pixel_values);
+        hidden = f.size(1);
+        values.insert(values.end(), f.data<float>(), f.data<float>() + f.numel());
+        out.windows.insert(out.windows.end(), windows.begin(), windows.end());
+    });
+    out.vectors.shape = {static_cast<int64_t>(out.windows.size()), hidden};
+    out.vectors.values = std::move(values);
+    return out;
+}
+
+Timeline Model::timeline(const std::string& video, const WindowOptions& options, int top_k) {
+    impl_->require_classifier();
+    if (top_k < 1) throw Error("top_k", std::to_string(top_k) + " is below 1");
+    ThreadScope scope(impl_->threads);
+    Timeline out;
+    const WindowPlan plan = plan_for(impl_->info, impl_->options, impl_->threads);
+    out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
+                             [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
+        const FloatArray logits = float_array(impl_->model->forward(pixel_values, nullptr).logits);
+        const int64_t labels = logits.shape[1];
+        for (std::size_t i = 0; i < windows.size(); ++i) {
+            FloatArray row{{1, labels}, {logits.values.begin() + i * labels, logits.values.begin() + (i + 1) * labels}};
+            out.windows.push_back({windows[i], top_labels(row, top_k)});
+        }
+    });
+    out.segments = timeline_segments(out.windows);
+    return out;
+}
+
+std::vector<Segment> timeline_segments(const std::vector<LabelledWindow>& windows) {
+    std::vector<Segment> segments;
+    int64_t count = 0;
+    for (std::size_t i = 0; i < windows.size(); ++i) {
+        const LabelledWindow& w = windows[i];
+        if (w.labels.empty()) continue;
+        const Prediction& top = w.labels.front();
+        if (!segments.empty() && segments.back().label == top.label && segments.back().last_window + 1 == static_cast<int64_t>(i)) {
+            Segment& s = segments.back();
+            s.end = w.window.end;
+            s.last_window = static_cast<int64_t>(i);
+            s.score += (top.score - s.score) / static_cast<double>(++count);  // running mean
+            continue;
+        }
+        segments.push_back({w.window.start, w.window.end, top.label, top.score, static_cast<int64_t>(i),
+                            static_cast<int64_t>(i)});
+        count = 1;
+    }
+    return segments;
+}
+
+}  // namespace vivid

@@ -1,0 +1,99 @@
+#include "video/window_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "video/ffmpeg_decoder.h"
+#include "video/video_reader.h"
+#include "vivid/vivid.h"
+
+namespace vivid {
+
+WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, const PreprocessorConfig& processor)
+    : path_(path), processor_(processor) {
+    if (plan.num_frames < 1 || plan.frame_sampling_rate < 1)
+        throw Error(path, "a window needs at least one frame and a frame sampling rate of at least 1");
+    SamplingOptions sampling;
+    sampling.num_frames = plan.num_frames;
+    sampling.frame_sampling_rate = plan.frame_sampling_rate;
+    offsets_ = sample_indices(sampling, 0, 0);
+    span_ = offsets_.back() + 1;
+    if (is_npy_file(path)) {
+        npy_ = read_npy_frames(path);
+        if (!(plan.fps > 0)) throw Error(path, "a .npy array of frames has no timestamps: give its frame rate (fps)");
+        fps_ = plan.fps;
+    } else {
+        video::DecodeOptions options;
+        options.threads = std::max(plan.decoder_threads, 1);
+        decoder_ = std::make_unique<video::FfmpegDecoder>(path, options);
+        fps_ = decoder_->frame_rate();
+    }
+    stride_ = plan.stride > 0 ? plan.stride : span_;
+    if (plan.stride_seconds > 0) {
+        if (!(fps_ > 0)) throw Error(path, "does not say its frame rate, so a stride in seconds cannot be converted");
+        stride_ = std::max<int64_t>(1, std::llround(plan.stride_seconds * fps_));
+    }
+}
+
+WindowReader::~WindowReader() = default;
+
+bool WindowReader::next_frame() {
+    ++index_;
+    if (decoder_) {
+        if (!decoder_->next_frame()) return false;
+        frame_ = Tensor::uninitialized(DType::U8, {1, decoder_->height(), decoder_->width(), 3});
+        decoder_->current_frame_rgb(frame_.data_mut<uint8_t>());
+        frame_time_ = decoder_->current_seconds();
+        return true;
+    }
+    if (index_ >= npy_.size(0)) return false;
+    frame_ = npy_.rows(index_, index_ + 1);
+    frame_time_ = static_cast<double>(index_) / fps_;
+    return true;
+}
+
+// Whether any window not yet returned takes frame `index`.
+bool WindowReader::wanted(int64_t index) const {
+    const int64_t last = index / stride_;
+    for (int64_t w = std::max(next_window_, (index - span_ + stride_) / stride_); w <= last; ++w) {
+        const int64_t offset = index - w * stride_;
+        if (offset >= 0 && offset < span_ && std::binary_search(offsets_.begin(), offsets_.end(), offset)) return true;
+    }
+    return false;
+}
+
+std::optional<VideoWindow> WindowReader::next() {
+    while (next_frame()) {
+        if (!wanted(index_)) continue;
+        held_[index_] = {preprocess_clip(processor_, frame_), frame_time_};
+        const int64_t start = next_window_ * stride_;
+        if (index_ != start + span_ - 1) continue;
+        // The window starting at `start` is whole: stack its frames, then let go of what no
+        // later window needs.
+        VideoWindow w;
+        w.start_frame = start;
+        w.end_frame = index_;
+        w.start = held_.at(start).time;
+        w.end = frame_time_;
+        const Tensor& first = held_.at(start).pixels;
+        const int64_t frame_floats = first.numel();
+        w.pixel_values = Tensor::uninitialized(DType::F32, {static_cast<int64_t>(offsets_.size()), first.size(1),
+                                                            first.size(2), first.size(3)});
+        float* dst = w.pixel_values.data_mut<float>();
+        for (std::size_t k = 0; k < offsets_.size(); ++k)
+            std::memcpy(dst + k * frame_floats, held_.at(start + offsets_[k]).pixels.data<float>(),
+                        sizeof(float) * frame_floats);
+        ++next_window_;
+        held_.erase(held_.begin(), held_.lower_bound(next_window_ * stride_));
+        any_window_ = true;
+        return w;
+    }
+    if (!any_window_)
+        throw Error(path_, "has " + std::to_string(index_) + " frames; a window of " +
+                               std::to_string(offsets_.size()) + " frames at this frame sampling rate spans " +
+                               std::to_string(span_));
+    return std::nullopt;
+}
+
+}  // namespace vivid

@@ -1,0 +1,77 @@
+// vivid timeline: what happens when in a long video. One JSON Lines record per window (its
+// frames, times and top-k labels), then one per segment (consecutive windows with the same top
+// label); a readable table without --out; --svg draws the segments on a time axis.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "timeline_svg.h"
+#include "window_options.h"
+
+namespace vivid::cli {
+namespace {
+
+struct TimelineArgs {
+    std::string model_dir;
+    std::string video;
+    int top_k = 5;
+    std::string out;
+    std::string svg;
+    WindowOptions window;
+    Options options;
+};
+
+using Record = nlohmann::ordered_json;
+
+std::string json_lines(const Timeline& t) {
+    std::string text;
+    for (const LabelledWindow& w : t.windows) {
+        Record labels = Record::array();
+        for (const Prediction& p : w.labels) labels.push_back({{"label", p.label}, {"score", p.score}});
+        text += Record{{"type", "window"},       {"start_frame", w.window.start_frame}, {"end_frame", w.window.end_frame},
+                       {"start", w.window.start}, {"end", w.window.end},                {"labels", labels}}
+                    .dump() +
+                "\n";
+    }
+    for (const Segment& s : t.segments)
+        text += Record{{"type", "segment"}, {"start", s.start}, {"end", s.end}, {"label", s.label}, {"score", s.score}}
+                    .dump() +
+                "\n";
+    return text;
+}
+
+void print_table(const Timeline& t) {
+    std::printf("%-9s %-9s %-6s  %s\n", "start", "end", "score", "label");
+    for (const Segment& s : t.segments)
+        std::printf("%9.2f %9.2f %6.3f  %s\n", s.start, s.end, s.score, s.label.c_str());
+    std::printf("(%zu windows, %zu segments)\n", t.windows.size(), t.segments.size());
+}
+
+void timeline(const TimelineArgs& a) {
+    Model model = Model::load(a.model_dir, a.options);
+    const Timeline t = model.timeline(a.video, a.window, a.top_k);
+    if (!a.out.empty()) write_text_file(a.out, json_lines(t));
+    else print_table(t);
+    if (!a.svg.empty()) write_text_file(a.svg, timeline_svg(t, a.video));
+}
+
+void add_timeline_command(CLI::App& app) {
+    auto a = std::make_shared<TimelineArgs>();
+    CLI::App* cmd = app.add_subcommand("timeline", "labels per sliding window of a long video, merged into segments");
+    cmd->add_option("--model", a->model_dir, "HF model folder (a classifier)")->required();
+    cmd->add_option("video", a->video, "the video (or a .npy uint8 (T,H,W,3) array with --fps)")->required();
+    cmd->add_option("--top-k", a->top_k, "labels per window (default 5)")->check(CLI::PositiveNumber);
+    cmd->add_option("--out", a->out, "write the JSON Lines here (windows, then segments) instead of a table");
+    cmd->add_option("--svg", a->svg, "draw the segments on a time axis into this SVG file");
+    add_window_options(*cmd, a->window);
+    add_video_options(*cmd, a->options);
+    add_precision_option(*cmd, a->options);
+    add_threads_option(*cmd, a->options);
+    cmd->callback([a]() { timeline(*a); });
+}
+
+const CommandRegistration registration(&add_timeline_command);
+
+}  // namespace
+}  // namespace vivid::cli
