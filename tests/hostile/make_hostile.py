@@ -42,7 +42,10 @@ GOOD_FLAX = os.path.join(CONFORMANCE, "vivit_tiny", "checkpoint")
 MARKER = "/tmp/vivid_pwned"  # what the malicious payloads try to create
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 MAX_FILE = 300 * 1024
-MAX_TOTAL = 3 * 1024 * 1024
+MAX_TOTAL = 4 * 1024 * 1024
+# The one exception: 4 GiB of zeros cannot deflate below ~4 MB (DEFLATE's ratio tops out near
+# 1032:1), and a 4 GiB bomb is what issue 23 measured. Git stores it much smaller still.
+BIG_FILES = {"torch_zip_bomb_data_pkl_4gib.pth": 5 * 1024 * 1024}
 
 # The vivid CLI argument template for each kind of input (see README.md).
 COMMANDS = {
@@ -449,6 +452,176 @@ def torch_zip_attacks():
     write("torch_zip_truncated_in_central_directory.pth", cut)
     record("torch_zip_truncated_in_central_directory.pth", "pth",
            "zip cut in the middle of its central directory")
+
+
+# ---- family 1c: bounds on what a zip member inflates to -------------------------------------
+
+ZEROS_CHUNK = bytes(16 * 2**20)
+
+
+def zeros_chunks(n):
+    while n:
+        chunk = ZEROS_CHUNK[:min(n, len(ZEROS_CHUNK))]
+        yield chunk
+        n -= len(chunk)
+
+
+def raw_deflate(prefix, zeros):
+    """Raw DEFLATE of prefix + `zeros` zero bytes, streamed (never all of it in memory), with
+    the CRC-32 of what it inflates to."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    out, crc = [c.compress(prefix)], zlib.crc32(prefix)
+    for chunk in zeros_chunks(zeros):
+        out.append(c.compress(chunk))
+        crc = zlib.crc32(chunk, crc)
+    out.append(c.flush())
+    return b"".join(out), crc
+
+
+def inflated_size(raw):
+    d, total = zlib.decompressobj(-15), 0
+    while raw:
+        total += len(d.decompress(raw, 2**24))
+        raw = d.unconsumed_tail
+    return total + len(d.flush())
+
+
+def lying_zip(members):
+    """A zip written field by field whose headers say what we choose. members: (name, raw
+    stream, method, crc, declared uncompressed size), or (name, None, offset, header) to list in
+    the central directory a local header already written inside `prefix` (see quoted_overlap)."""
+    local, central = b"", b""
+    for name, raw, method, crc, declared in members:
+        nb = name.encode()
+        offset = len(local)
+        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc,
+                             len(raw), declared, len(nb), 0) + nb + raw
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x0300 | 20, 20, 0, method, 0,
+                               0x21, crc, len(raw), declared, len(nb), 0, 0, 0, 0,
+                               0o644 << 16, offset) + nb
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central),
+                       len(local), 0)
+    return local + central + eocd
+
+
+def quoted_overlap_zip(keys, zeros):
+    """David Fifield's quoted overlap ("A better zip bomb", 2019): member i's DEFLATE stream
+    opens with a stored block quoting member i+1's local header, then runs on into member
+    i+1's data, so every member inflates the one kernel of `zeros` zeros. Local headers nest
+    inside other members' data; each central directory entry still matches its local header.
+    The pickle holds one float32 tensor per member, exactly as large as the member."""
+    kernel, _ = raw_deflate(b"", zeros)
+    names = ["archive/data/" + k for k in keys]
+    lengths = {len(n) for n in names}
+    assert len(lengths) == 1 and (30 + lengths.pop()) % 4 == 0  # members hold whole floats
+    n = len(keys)
+    headers, crcs, csizes, usizes = [b""] * n, [0] * n, [0] * n, [0] * n
+    quoted = b""  # local headers i+1.. (what member i inflates to before the zeros)
+    for i in reversed(range(n)):
+        crc = zlib.crc32(quoted)
+        for chunk in zeros_chunks(zeros):
+            crc = zlib.crc32(chunk, crc)
+        crcs[i], usizes[i] = crc, len(quoted) + zeros
+        csizes[i] = len(kernel) + (n - 1 - i) * (5 + 30 + len(names[i]))
+        nb = names[i].encode()
+        headers[i] = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, csizes[i],
+                                 usizes[i], len(nb), 0) + nb
+        quoted = headers[i] + quoted
+    model = p_dict(*[(p_str("w" + k), p_tensor(k, usizes[i] // 4, (usizes[i] // 4,), (1,)))
+                     for i, k in enumerate(keys)])
+    pkl = checkpoint_pickle(model=model)
+    pkl_name = b"archive/data.pkl"
+    body = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0x21, zlib.crc32(pkl), len(pkl),
+                       len(pkl), len(pkl_name), 0) + pkl_name + pkl
+    entries = [(pkl_name, 0, 0, zlib.crc32(pkl), len(pkl), len(pkl))]
+    for i in range(n):
+        entries.append((names[i].encode(), len(body), 8, crcs[i], csizes[i], usizes[i]))
+        body += headers[i]
+        if i + 1 < n:
+            body += struct.pack("<BHH", 0, len(headers[i + 1]), len(headers[i + 1]) ^ 0xFFFF)
+    body += kernel
+    central = b""
+    for nb, offset, method, crc, csize, usize in entries:
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x0300 | 20, 20, 0, method, 0,
+                               0x21, crc, csize, usize, len(nb), 0, 0, 0, 0, 0o644 << 16,
+                               offset) + nb
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central),
+                       len(body), 0)
+    data = body + central + eocd
+    # Each member really inflates to its neighbours' headers and the whole kernel.
+    for nb, offset, method, crc, csize, usize in entries[1:]:
+        start = offset + 30 + len(nb)
+        assert inflated_size(data[start:start + csize]) == usize
+    return data, sum(usizes)
+
+
+def torch_zip_bound_attacks():
+    good_pkl = checkpoint_pickle()
+    storage = BENIGN_STORAGES["0"]
+    version = ("archive/version", b"3\n", 0, zlib.crc32(b"3\n"), 2)
+
+    # The 4 GiB data.pkl bomb of issue 23: a pickle prefix then 4 GiB of zeros, ZIP64 and
+    # DEFLATE as Python's zipfile writes them, streamed (the generator never holds 4 GiB).
+    name = "torch_zip_bomb_data_pkl_4gib.pth"
+    prefix = PROTO2 + EMPTY_DICT + p_binput(0) + p_str("model") + p_binput(1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        info = zipfile.ZipInfo("archive/data.pkl", date_time=ZIP_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with z.open(info, "w", force_zip64=True) as w:
+            w.write(prefix)
+            for chunk in zeros_chunks(4 * 2**30):
+                w.write(chunk)
+        write_member(z, "archive/data/0", storage)
+        write_member(z, "archive/version", b"3\n")
+    data = buf.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        info = z.getinfo("archive/data.pkl")
+        assert info.file_size == len(prefix) + 4 * 2**30 and info.compress_size < 5 * 2**20
+    write(name, data)
+    record(name, "pth", "zip bomb: data.pkl inflates to 4 GiB of zeros (ZIP64, DEFLATE) from ~4 MB")
+
+    # data.pkl's headers declare the benign pickle's size (and CRC), but the stream goes on
+    # for 64 MiB of zeros: a reader that stops at the declared size sees a valid pickle.
+    name = "torch_zip_data_pkl_inflates_past_declared_size.pth"
+    raw, _ = raw_deflate(good_pkl, 64 * 2**20)
+    data = lying_zip([("archive/data.pkl", raw, 8, zlib.crc32(good_pkl), len(good_pkl)),
+                      ("archive/data/0", storage, 0, zlib.crc32(storage), len(storage)), version])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.read("archive/data.pkl") == good_pkl  # Python's reader stops at the claim
+    assert inflated_size(raw) == len(good_pkl) + 64 * 2**20
+    write(name, data)
+    record(name, "pth", "data.pkl declares %d bytes (and their CRC) but inflates 64 MiB more"
+           % len(good_pkl))
+
+    # data.pkl's headers declare 100000 bytes more than the stream inflates to.
+    name = "torch_zip_data_pkl_inflates_short_of_declared_size.pth"
+    raw, crc = raw_deflate(good_pkl, 0)
+    data = lying_zip([("archive/data.pkl", raw, 8, crc, len(good_pkl) + 100000),
+                      ("archive/data/0", storage, 0, zlib.crc32(storage), len(storage)), version])
+    write(name, data)
+    record(name, "pth", "data.pkl declares %d bytes but inflates to %d"
+           % (len(good_pkl) + 100000, len(good_pkl)))
+
+    # Storage "0" holds a 2x3 float32 tensor (24 bytes); its member honestly declares and
+    # inflates to 256 MiB (24 bytes then zeros).
+    name = "torch_zip_storage_member_past_tensor_size.pth"
+    raw, crc = raw_deflate(storage, 256 * 2**20)
+    data = lying_zip([("archive/data.pkl", good_pkl, 0, zlib.crc32(good_pkl), len(good_pkl)),
+                      ("archive/data/0", raw, 8, crc, len(storage) + 256 * 2**20), version])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.getinfo("archive/data/0").file_size == 24 + 256 * 2**20
+    write(name, data)
+    record(name, "pth", "storage member data/0 inflates to 256 MiB; its tensor's storage claims 24 bytes")
+
+    # Nested local headers: 16 storage members overlap (quoted), 1 GiB inflated from ~65 KB.
+    name = "torch_zip_overlapping_members_1gib.pth"
+    data, total = quoted_overlap_zip("abcdefghijklmnop", 64 * 2**20)
+    assert total > 2**30
+    write(name, data)
+    record(name, "pth", "16 storage members whose local headers nest in each other's data "
+           "(quoted overlap): %d bytes inflate to %d" % (len(data), total))
 
 
 # ---- family 2: Flax msgpack -------------------------------------------------------------
@@ -1017,6 +1190,7 @@ def main():
     os.makedirs(FILES)
     torch_pickle_attacks()
     torch_zip_attacks()
+    torch_zip_bound_attacks()
     flax_attacks()
     safetensors_attacks()
     sharded_attacks()
@@ -1037,8 +1211,9 @@ def main():
         path = os.path.join(FILES, name)
         sizes = [os.path.getsize(f) for f in files_under(path)]
         for f, size in zip(files_under(path), sizes):
-            assert size <= MAX_FILE, (f, size)
-        total += sum(sizes)
+            assert size <= BIG_FILES.get(name, MAX_FILE), (f, size)
+        if name not in BIG_FILES:
+            total += sum(sizes)
         print("%-*s %8d  %s" % (width, name + ("/" if os.path.isdir(path) else ""), sum(sizes), what))
     print("%d cases, %d bytes in all" % (len(CASES), total))
     assert total <= MAX_TOTAL, total
