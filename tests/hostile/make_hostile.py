@@ -990,6 +990,9 @@ def config_attacks():
         ("cfg_json_array", json.dumps([good], indent=2, sort_keys=True).encode(),
          "config.json is a JSON array, not an object"),
         ("cfg_nested_100000_deep", b"[" * 100000 + b"]" * 100000, "config.json is an array nested 100000 deep"),
+        ("cfg_num_labels_1e7", json.dumps(dict({k: v for k, v in good.items() if "label" not in k},
+                                               num_labels=10**7), indent=2, sort_keys=True).encode() + b"\n",
+         "config num_labels 10**7 and no id2label (10**7 names LABEL_i to make)"),
     ]
     for name, text, what in cases:
         model_folder(name, {"config.json": text}, what)
