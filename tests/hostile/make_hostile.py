@@ -1055,6 +1055,44 @@ def probe(path, *entries):
     return out.stdout + out.stderr
 
 
+def mp4_claiming_samples(data, n):
+    """data with its (single track's) sample tables rewritten to claim n samples of one byte in
+    one chunk: 'stsz' with a constant size (no table), 'stts' and 'stsc' one entry each, 'stco'
+    pointing into mdat; sync-sample and composition tables dropped. The box sizes are rebuilt."""
+    containers = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
+
+    def parse(buf):
+        out, i = [], 0
+        while i < len(buf):
+            size, kind = struct.unpack(">I4s", buf[i:i + 8])
+            assert size >= 8
+            body = buf[i + 8:i + size]
+            out.append([kind, parse(body) if kind in containers else body])
+            i += size
+        return out
+
+    def build(tree):
+        return b"".join(struct.pack(">I4s", 8 + len(b), kind) + b for kind, b in
+                        ((k, build(v) if isinstance(v, list) else v) for k, v in tree))
+
+    def find(tree, kind):
+        for k, v in tree:
+            if k == kind:
+                return v
+            if isinstance(v, list) and find(v, kind) is not None:
+                return find(v, kind)
+
+    tree = parse(data)
+    stbl = find(tree, b"stbl")
+    tables = {b"stts": struct.pack(">IIII", 0, 1, n, 1), b"stsc": struct.pack(">IIIII", 0, 1, 1, n, 1),
+              b"stsz": struct.pack(">III", 0, 1, n), b"stco": struct.pack(">III", 0, 1, 0)}
+    stbl[:] = [[k, tables.get(k, v)] for k, v in stbl if k not in (b"stss", b"ctts", b"sdtp")]
+    out = bytearray(build(tree))
+    stco = out.find(b"stco")
+    struct.pack_into(">I", out, stco + 12, out.find(b"mdat") + 4)
+    return bytes(out)
+
+
 def video_attacks():
     with tempfile.TemporaryDirectory() as tmp:
         t = lambda n: os.path.join(tmp, n)
@@ -1070,6 +1108,14 @@ def video_attacks():
         write("vid_truncated_no_moov.mp4", cut)
         record("vid_truncated_no_moov.mp4", "video",
                "mp4 cut after 2048 of %d bytes: ftyp and part of mdat, no moov" % len(full))
+
+        # The same mp4 with sample tables claiming 80M one-byte samples (FFmpeg's mov demuxer
+        # makes a 24-byte index entry for each inside avformat_open_input: 1.9 GB).
+        claims = mp4_claiming_samples(full, 80 * 10**6)
+        assert struct.unpack(">III", claims[claims.find(b"stsz") + 4:][:12]) == (0, 1, 80 * 10**6)
+        write("vid_mp4_stsz_claims_80m_samples.mp4", claims)
+        record("vid_mp4_stsz_claims_80m_samples.mp4", "video",
+               "mp4 of %d bytes whose sample tables claim 80000000 one-byte samples" % len(claims))
 
         write("vid_zero_length.mp4", b"")
         record("vid_zero_length.mp4", "video", "an empty .mp4 file")
