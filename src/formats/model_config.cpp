@@ -98,7 +98,14 @@ private:
         }
         int64_t n = 2;
         get("num_labels", n);
-        if (n < 0 || n > 10'000'000) throw Error(source_, "num_labels out of range");
+        // Each label becomes a string before the weights can show the head is that wide, so the
+        // bound is tight: far above any video dataset (Kinetics-700, SSv2's 174) and above
+        // ImageNet-21k's 21843. (id2label needs no bound: each name is in the file.)
+        constexpr int64_t kMaxLabels = 65536;
+        if (n < 0 || n > kMaxLabels)
+            throw Error(source_, "config key 'num_labels' is " + std::to_string(n) + ", outside vivid's range 0.." +
+                                     std::to_string(kMaxLabels));
+        c.id2label.reserve(static_cast<std::size_t>(n));
         for (int64_t i = 0; i < n; ++i) c.id2label.push_back("LABEL_" + std::to_string(i));
     }
 

@@ -84,6 +84,7 @@ private:
     MsgpackValue value(int depth) {
         const std::size_t start = pos_;
         need(1, start, "a value");
+        count_values(1, start);
         const auto b = std::to_integer<uint8_t>(bytes_[pos_++]);
         MsgpackValue v;
         v.offset = start;
@@ -179,14 +180,25 @@ private:
             fail(v.offset, std::string("truncated msgpack: ") + std::string(msgpack_kind_name(kind)) +
                                " of " + std::to_string(count) + " entries, only " +
                                std::to_string(remaining()) + " bytes left");
+        count_values(0, v.offset, n);  // before the reserve: the claim must fit the limit
+        v.items.reserve(static_cast<std::size_t>(n));
         for (uint64_t i = 0; i < n; ++i) v.items.push_back(value(depth + 1));
         return std::move(v);
+    }
+
+    // Counts `n` more values, or (with `ahead`) checks that `ahead` more would still fit.
+    void count_values(uint64_t n, std::size_t start, uint64_t ahead = 0) {
+        if (values_ + n + ahead > limits_.max_values)
+            fail(start, "msgpack document has more than " + std::to_string(limits_.max_values) +
+                            " values (vivid's limit)");
+        values_ += n;
     }
 
     std::span<const std::byte> bytes_;
     const std::string& source_;
     const MsgpackLimits& limits_;
     std::size_t pos_ = 0;
+    uint64_t values_ = 0;
 };
 
 }  // namespace

@@ -48,6 +48,10 @@ struct MsgpackValue {
 
 struct MsgpackLimits {
     int max_depth = 128;  // nested arrays/maps; deeper input is refused, not recursed into
+    // Values in the whole document. Each costs ~90 bytes of tree for as little as one byte of
+    // file, so a 100 MB file of nils would cost 9 GB; 2^20 values (under 100 MB of tree) is
+    // far above a Flax checkpoint's few thousand (its arrays are single ext values).
+    uint64_t max_values = uint64_t{1} << 20;
 };
 
 // Decodes exactly one msgpack value spanning all of `bytes` (trailing bytes are an error).

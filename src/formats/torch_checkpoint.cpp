@@ -28,8 +28,15 @@ void reject_non_zip(const std::string& path, Storage& file) {
         throw Error(path, "not a zip archive, so not a torch.save checkpoint");
 }
 
+// The largest released VideoMAE data.pkl is a few hundred KB; 256 MiB fits any state dict's
+// names and metadata with room to spare, and a bigger one is a bomb, not a checkpoint.
+constexpr uint64_t kPickleLimit = uint64_t{256} << 20;
+const ZipMemberBound kPickleBound{kPickleLimit, "vivid's 256 MiB limit for data.pkl"};
+// byteorder holds "little" or "big".
+const ZipMemberBound kRecordBound{4096, "vivid's limit for a text record"};
+
 std::string member_text(TorchZipArchive& zip, const std::string& name) {
-    auto m = zip.member(name);
+    auto m = zip.member(name, kRecordBound);
     if (!m) return {};
     return std::string(reinterpret_cast<const char*>(m->data()), m->size);
 }
@@ -78,7 +85,7 @@ public:
         if (!checked_numel(t.size)) fail(name, "shape " + shape_to_string(t.size) + " is too large");
         const auto esize = static_cast<int64_t>(dtype_size(*dtype));
         const int64_t storage_bytes = s.untyped ? s.numel : s.numel * esize;
-        const ZipMemberBytes& bytes = storage_bytes_for(name, s.key);
+        const ZipMemberBytes& bytes = storage_bytes_for(name, s.key, storage_bytes);
         if (static_cast<uint64_t>(storage_bytes) > bytes.size)
             fail(name, "data member data/" + s.key + " holds " + std::to_string(bytes.size) +
                            " bytes, its storage needs " + std::to_string(storage_bytes));
@@ -107,10 +114,15 @@ private:
         throw Error(path_, "tensor '" + name + "': " + problem);
     }
 
-    const ZipMemberBytes& storage_bytes_for(const std::string& name, const std::string& key) {
+    // A storage member holds exactly what its storage claims in data.pkl (numel x element
+    // size), so that claim bounds it before it is inflated.
+    const ZipMemberBytes& storage_bytes_for(const std::string& name, const std::string& key,
+                                            int64_t claimed_bytes) {
         auto it = members_.find(key);
         if (it != members_.end()) return it->second;
-        auto m = zip_.member("data/" + key);
+        const ZipMemberBound bound{static_cast<uint64_t>(claimed_bytes),
+                                   "what storage " + key + " claims in data.pkl"};
+        auto m = zip_.member("data/" + key, bound);
         if (!m) fail(name, "missing data member data/" + key + " for storage key " + key);
         return members_.emplace(key, std::move(*m)).first->second;
     }
@@ -150,7 +162,7 @@ TorchStateDict read_torch_state_dict(const std::string& path) {
     const std::string byteorder = member_text(zip, "byteorder");
     if (!byteorder.empty() && byteorder != "little")
         throw Error(path, "byteorder record is '" + byteorder + "'; only little-endian is supported");
-    std::optional<ZipMemberBytes> pickle = zip.member("data.pkl");
+    std::optional<ZipMemberBytes> pickle = zip.member("data.pkl", kPickleBound);
     if (!pickle) throw Error(path, "missing " + zip.stem() + "/data.pkl; not a torch.save archive");
 
     TorchPickleGlobals globals;

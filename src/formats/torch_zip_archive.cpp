@@ -112,6 +112,40 @@ TorchZipArchive::TorchZipArchive(std::string path, std::shared_ptr<Storage> file
                  "'); not a torch.save archive");
     }
     if (stem_.empty()) fail("zip archive is empty; not a torch.save archive");
+    check_sizes_fit_the_file();
+}
+
+// In an honest zip no two members share bytes, so their local headers and compressed data fit
+// in the file together. Members that overlap (a local header nested inside another member's
+// data: the quoted-overlap bomb) inflate the same bytes over and over; refuse them before any
+// member is read.
+void TorchZipArchive::check_sizes_fit_the_file() {
+    const zip_int64_t count = zip_get_num_entries(archive_.get(), 0);
+    uint64_t total = 0;
+    for (zip_int64_t i = 0; i < count; ++i) {
+        zip_stat_t st;
+        zip_stat_init(&st);
+        if (zip_stat_index(archive_.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0 ||
+            (st.valid & ZIP_STAT_COMP_SIZE) == 0 || (st.valid & ZIP_STAT_NAME) == 0)
+            fail("cannot read the sizes of zip entry " + std::to_string(i));
+        constexpr uint64_t kLocalHeader = 30;  // the fixed part; the name follows
+        const uint64_t size = file_->size();
+        const uint64_t name_length = std::strlen(st.name);
+        if (st.comp_size > size || total + kLocalHeader + name_length + st.comp_size > size)
+            fail("zip members overlap: with '" + std::string(st.name) +
+                 "' their local headers and compressed data need more than the file's " +
+                 std::to_string(size) + " bytes; not a torch.save archive");
+        total += kLocalHeader + name_length + st.comp_size;
+    }
+}
+
+// Compressed members together may inflate to 256 MiB (room for a large data.pkl) plus 32x the
+// archive's size. torch.save never compresses; a re-zipped checkpoint of trained weights
+// shrinks by a few percent (about 2x at most, for bf16), so only a bomb gets near the bound
+// (DEFLATE reaches ~1032x).
+uint64_t TorchZipArchive::inflate_budget_left() const {
+    const uint64_t budget = (uint64_t{256} << 20) + 32 * static_cast<uint64_t>(file_->size());
+    return inflated_ < budget ? budget - inflated_ : 0;
 }
 
 TorchZipArchive::~TorchZipArchive() = default;
@@ -120,7 +154,8 @@ void TorchZipArchive::Discard::operator()(zip* archive) const { zip_discard(arch
 
 void TorchZipArchive::fail(const std::string& problem) const { throw Error(path_, problem); }
 
-std::optional<ZipMemberBytes> TorchZipArchive::member(const std::string& name) {
+std::optional<ZipMemberBytes> TorchZipArchive::member(const std::string& name,
+                                                     const ZipMemberBound& bound) {
     const std::string full = stem_ + "/" + name;
     const zip_int64_t index = zip_name_locate(archive_.get(), full.c_str(), ZIP_FL_ENC_RAW);
     if (index < 0) return std::nullopt;
@@ -128,18 +163,28 @@ std::optional<ZipMemberBytes> TorchZipArchive::member(const std::string& name) {
     zip_stat_init(&st);
     if (zip_stat_index(archive_.get(), static_cast<zip_uint64_t>(index), 0, &st) != 0)
         fail("cannot stat zip member " + full + ": " + zip_strerror(archive_.get()));
-    if ((st.valid & ZIP_STAT_SIZE) == 0 || (st.valid & ZIP_STAT_COMP_METHOD) == 0)
+    if ((st.valid & ZIP_STAT_SIZE) == 0 || (st.valid & ZIP_STAT_COMP_METHOD) == 0 ||
+        (st.valid & ZIP_STAT_COMP_SIZE) == 0)
         fail("zip member " + full + " has no size");
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
         fail("zip member " + full + " is encrypted");
-    if (st.size > file_->size() && st.comp_method == ZIP_CM_STORE)
+    const bool stored = st.comp_method == ZIP_CM_STORE;
+    if (st.size > file_->size() && stored)
         fail("zip member " + full + " is larger than the file (truncated zip)");
+    if (stored && st.size != st.comp_size)
+        fail("zip member " + full + " is stored uncompressed but declares " + std::to_string(st.size) +
+             " bytes and " + std::to_string(st.comp_size) + " compressed");
     // Deflate cannot expand more than ~1032x; a bigger claim is a lie meant to exhaust memory.
-    if (st.comp_method != ZIP_CM_STORE &&
-        ((st.valid & ZIP_STAT_COMP_SIZE) == 0 || st.comp_size > file_->size() ||
-         st.size > st.comp_size * 1100 + 4096))
+    if (!stored && (st.comp_size > file_->size() || st.size > st.comp_size * 1100 + 4096))
         fail("zip member " + full + " claims an implausible uncompressed size");
-    return read_member(full, index, static_cast<std::size_t>(st.size), st.comp_method == ZIP_CM_STORE);
+    if (st.size > bound.bytes)
+        fail("zip member " + full + " declares " + std::to_string(st.size) + " bytes, over its bound of " +
+             std::to_string(bound.bytes) + " bytes (" + bound.why + ")");
+    if (!stored && st.size > inflate_budget_left())
+        fail("zip member " + full + " declares " + std::to_string(st.size) +
+             " bytes, over the " + std::to_string(inflate_budget_left()) +
+             " bytes left of the archive's inflation budget (256 MiB plus 32x the file's size)");
+    return read_member(full, index, static_cast<std::size_t>(st.size), stored);
 }
 
 ZipMemberBytes TorchZipArchive::read_member(const std::string& name, int64_t index,
@@ -163,19 +208,37 @@ ZipMemberBytes TorchZipArchive::read_member(const std::string& name, int64_t ind
             size <= file_->size() - start &&
             std::memcmp(file_->data() + start, probe, probe_size) == 0)
             return {file_, static_cast<std::size_t>(start), size};
+        return inflate_member(name, f, size, {probe, probe_size});
     }
-    // Compressed (or not locatable): inflate into an owned buffer.
-    auto buffer = allocate_storage(size);
-    std::size_t done = 0;
-    if (stored && size > 0) {
-        std::memcpy(buffer->data(), probe, probe_size);
-        done = probe_size;
-    }
+    return inflate_member(name, f, size, {});
+}
+
+// Compressed (or not locatable): into an owned buffer of the declared size, which member()
+// has already held to its bounds, a chunk at a time. The stream must end exactly there: one
+// byte more is refused at once, so a member whose headers under-declare it is never inflated
+// to its real size, and reading to the end lets libzip check the CRC.
+ZipMemberBytes TorchZipArchive::inflate_member(const std::string& name, zip_file_t* f,
+                                               std::size_t size,
+                                               std::span<const std::byte> already_read) {
+    constexpr std::size_t kChunk = std::size_t{1} << 20;
+    auto buffer = allocate_uninitialized_storage(size);
+    if (!already_read.empty()) std::memcpy(buffer->data(), already_read.data(), already_read.size());
+    std::size_t done = already_read.size();
     while (done < size) {
-        const zip_int64_t got = zip_fread(f, buffer->data() + done, size - done);
-        if (got <= 0) fail("truncated or corrupt zip member " + name + ": " + zip_file_strerror(f));
+        const zip_int64_t got = zip_fread(f, buffer->data() + done, std::min(kChunk, size - done));
+        if (got <= 0)
+            fail("zip member " + name + " inflates to only " + std::to_string(done) + " of the " +
+                 std::to_string(size) + " bytes its header declares" +
+                 (got < 0 ? std::string(" (") + zip_file_strerror(f) + ")" : std::string()));
         done += static_cast<std::size_t>(got);
     }
+    std::byte past;
+    const zip_int64_t got = zip_fread(f, &past, 1);
+    if (got > 0)
+        fail("zip member " + name + " inflates past the " + std::to_string(size) +
+             " bytes its header declares");
+    if (got < 0) fail("corrupt zip member " + name + ": " + zip_file_strerror(f));
+    inflated_ += size;
     return {buffer, 0, size};
 }
 

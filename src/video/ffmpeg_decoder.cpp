@@ -30,7 +30,9 @@ extern "C" {
 #include <algorithm>
 #include <cstring>
 
+#include "core/mapped_file.h"
 #include "video/droppable_frames.h"
+#include "video/mp4_sample_claims.h"
 #include "vivid/vivid.h"
 
 namespace vivid::video {
@@ -64,6 +66,10 @@ FfmpegDecoder::FfmpegDecoder(const std::string& path, DecodeOptions options)
     if (::stat(path.c_str(), &st) != 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) throw Error(path, "is a directory, expected a video file");
     if (st.st_size == 0) throw Error(path, "empty file, expected a video");
+    if (S_ISREG(st.st_mode)) {
+        const auto file = map_file(path);  // only the sample tables' pages are read
+        check_mp4_sample_claims(path, {file->data(), file->size()});
+    }
 
     int r = avformat_open_input(&format_, path.c_str(), nullptr, nullptr);
     if (r < 0) throw Error(path, "not a video FFmpeg can read (" + av_error_text(r) + ")");

@@ -1,13 +1,19 @@
 // The hostile corpus (tests/hostile/, made by make_hostile.py): each file is one attack on a
 // parser, run through the CLI command that would meet it in real use. Every one must be
 // refused with exit status 2 and exactly one line on stderr that names the file and says what
-// is wrong (cases.tsv holds the expected words), write nothing, and run nothing it names.
+// is wrong (cases.tsv holds the expected words), write nothing, and run nothing it names. A
+// `convert` or `run` case is refused at about the memory cost of a real one: its peak RSS
+// stays within 100 MB of the same command on the tiny conformance model (issue 23: a 4 MB
+// checkpoint cost 4 GB before it was refused).
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -66,6 +72,38 @@ std::vector<std::string> files_under(const std::filesystem::path& dir) {
     return found;
 }
 
+// The largest peak RSS of any child reaped so far (KiB). gtest_discover_tests runs each case
+// in its own process, so the children are this case's baseline run and then its hostile run.
+long children_peak_rss_kb() {
+    rusage usage{};
+    ::getrusage(RUSAGE_CHILDREN, &usage);
+    return usage.ru_maxrss;
+}
+
+// Peak RSS of the same command on the tiny conformance model (which succeeds), measured once
+// per process and before any hostile run (so a hostile run cannot raise it); nullopt for the
+// verbs not measured.
+std::optional<long> baseline_rss_kb(const std::string& verb) {
+    static std::map<std::string, long> measured;
+    if (auto it = measured.find(verb); it != measured.end()) return it->second;
+    const auto mae = source_dir() / "tests" / "conformance" / "cases" / "videomae_tiny_finetuned";
+    TempDir out;
+    std::vector<std::string> args;
+    if (verb == "convert")
+        args = {"convert", "--from", "videomae-pth", "--checkpoint", (mae / "checkpoint.pth").string(),
+                "--config", (mae / "config.json").string(), "--out", (out / "model").string()};
+    else if (verb == "run")
+        args = {"run", "--model", (mae / "expected").string(), "--video", (mae / "video.npy").string(),
+                "--save-outputs", (out / "outputs.safetensors").string()};
+    else
+        return std::nullopt;
+    const CommandResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return measured[verb] = children_peak_rss_kb();
+}
+
+constexpr long kRssAboveBaselineKb = 100 * 1000;  // 100 MB
+
 // gtest prints a parameter in failure messages: the case's name, not its bytes.
 void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
 
@@ -82,7 +120,9 @@ TEST_P(HostileCorpus, RefusedInOneLineWithNothingWritten) {
     command = replace_all(command, "{out}", out.path().string());
     command = replace_all(command, "{data}", (source_dir() / "tests").string());
 
-    const CommandResult r = run_cli(split_words(command));
+    const auto words = split_words(command);
+    const std::optional<long> baseline = baseline_rss_kb(words[0]);
+    const CommandResult r = run_cli(words);
     EXPECT_EQ(r.exit_code, 2) << r.err;
     ASSERT_FALSE(r.err.empty());
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "not one line: " << r.err;
@@ -90,6 +130,10 @@ TEST_P(HostileCorpus, RefusedInOneLineWithNothingWritten) {
     EXPECT_NE(r.err.find(file.filename().string()), std::string::npos) << "the file is not named: " << r.err;
     EXPECT_TRUE(files_under(out.path()).empty()) << "written: " << files_under(out.path())[0];
     EXPECT_FALSE(std::filesystem::exists(pwned)) << "the file ran a command";
+    if (baseline) {
+        EXPECT_LT(children_peak_rss_kb(), *baseline + kRssAboveBaselineKb)
+            << "peak RSS " << children_peak_rss_kb() << " KiB; the same command on a real model takes " << *baseline;
+    }
 }
 
 std::string case_test_name(const ::testing::TestParamInfo<HostileCase>& info) {

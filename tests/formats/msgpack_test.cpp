@@ -144,5 +144,21 @@ TEST(MsgpackReader, DepthLimit) {
     EXPECT_NE(error_of(ok, MsgpackLimits{.max_depth = 5}).find("nesting"), std::string::npos);
 }
 
+// Each value costs ~90 bytes of tree for one byte of file: the count is bounded, and a
+// container's claim is checked against the bound before its items are reserved.
+TEST(MsgpackReader, ValueCountLimit) {
+    auto array32 = [](uint32_t n) {
+        std::vector<std::byte> b = bytes({0xdd, int(n >> 24), int((n >> 16) & 0xff), int((n >> 8) & 0xff), int(n & 0xff)});
+        b.resize(b.size() + n, std::byte{0xc0});  // n nils
+        return b;
+    };
+    EXPECT_EQ(parse(array32(1000)).items.size(), 1000u);
+    const std::string e = error_of(array32(1000), MsgpackLimits{.max_values = 1000});
+    EXPECT_NE(e.find("more than 1000 values"), std::string::npos) << e;
+    EXPECT_EQ(parse(array32(999), MsgpackLimits{.max_values = 1000}).items.size(), 999u);
+    const std::string big = error_of(array32((1u << 20) + 1));
+    EXPECT_NE(big.find("more than 1048576 values"), std::string::npos) << big;
+}
+
 }  // namespace
 }  // namespace vivid
