@@ -80,8 +80,9 @@ void RecordFile::append(const std::string& line) {
         throw Error(path_, "cannot be written (disk full?)");
 }
 
-Progress::Progress(int64_t total, int64_t skipped)
-    : terminal_(isatty(STDERR_FILENO) != 0), total_(total), skipped_(skipped), start_(std::chrono::steady_clock::now()) {
+Progress::Progress(int64_t total, int64_t skipped, const char* verb)
+    : verb_(verb), terminal_(isatty(STDERR_FILENO) != 0), total_(total), skipped_(skipped),
+      start_(std::chrono::steady_clock::now()) {
     if (skipped_ > 0) note("vivid: resuming: " + std::to_string(skipped_) + " videos already recorded");
     draw();
 }
@@ -114,8 +115,8 @@ void Progress::draw() {
 void Progress::finish() {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (terminal_) std::fprintf(stderr, "\n");
-    std::fprintf(stderr, "vivid: %lld videos classified, %lld failed, in %.1f s (%.2f videos/s)\n",
-                 static_cast<long long>(done_ - failed_), static_cast<long long>(failed_), seconds,
+    std::fprintf(stderr, "vivid: %lld videos %s, %lld failed, in %.1f s (%.2f videos/s)\n",
+                 static_cast<long long>(done_ - failed_), verb_, static_cast<long long>(failed_), seconds,
                  seconds > 0 ? static_cast<double>(done_) / seconds : 0.0);
 }
 

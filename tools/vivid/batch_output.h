@@ -37,13 +37,15 @@ private:
 // done/total, failed, videos/s and time left, redrawn on stderr when it is a terminal.
 class Progress {
 public:
-    Progress(int64_t total, int64_t skipped);
+    // `verb` says what was done to each video in the closing line ("classified").
+    Progress(int64_t total, int64_t skipped, const char* verb = "classified");
     void step(bool failed);
     void note(const std::string& line);  // a message line, printed above the bar
     void finish();
 
 private:
     void draw();
+    const char* verb_;
     bool terminal_;
     int64_t total_, skipped_, done_ = 0, failed_ = 0;
     std::chrono::steady_clock::time_point start_;

@@ -68,7 +68,8 @@ void features(const FeaturesArgs& a) {
     std::vector<std::string> todo;
     for (const std::string& v : videos)
         if (!records.has(v)) todo.push_back(v);
-    Progress progress(static_cast<int64_t>(todo.size()), static_cast<int64_t>(videos.size() - todo.size()));
+    Progress progress(static_cast<int64_t>(todo.size()), static_cast<int64_t>(videos.size() - todo.size()),
+                      "done");
     int64_t failed = 0;
     for (const std::string& video : todo) {
         const bool ok = extract(model, a, video, records, progress);
