@@ -1,10 +1,13 @@
-// Model::features and Model::timeline: windows from video/window_reader.h, `batch` of them per
-// forward.
+// Model::features and Model::timeline: windows from video/window_reader.h, decoded and
+// preprocessed on a second thread ahead of the model, `batch` of them per forward.
 #include <cstring>
+#include <exception>
 #include <functional>
+#include <thread>
 
 #include "api/arrays.h"
 #include "api/model_impl.h"
+#include "core/bounded_queue.h"
 #include "core/thread_scope.h"
 #include "video/window_reader.h"
 #include "vivid/vivid.h"
@@ -22,7 +25,29 @@ double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, cons
     plan.stride = options.stride;
     plan.stride_seconds = options.stride_seconds;
     plan.fps = options.fps;
+    plan.decoder_threads = 1;  // ahead of the model, decoding gets one thread: the forward keeps the rest
     WindowReader reader(video, plan, processor);
+    // The reader runs on its own thread, at most two batches ahead; its error comes back here.
+    BoundedQueue<VideoWindow> queue(static_cast<std::size_t>(2 * options.batch));
+    std::exception_ptr failure;
+    std::thread producer([&] {
+        ThreadScope one(1);
+        try {
+            while (std::optional<VideoWindow> w = reader.next())
+                if (!queue.push(std::move(*w))) return;
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        queue.finish();
+    });
+    struct Join {
+        BoundedQueue<VideoWindow>& queue;
+        std::thread& thread;
+        ~Join() {
+            queue.cancel();  // a forward that threw must not leave the reader waiting
+            thread.join();
+        }
+    } join{queue, producer};
     std::vector<VideoWindow> pending;
     auto flush = [&] {
         if (pending.empty()) return;
@@ -40,19 +65,19 @@ double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, cons
         pending.clear();
         run(batch, windows);
     };
-    while (std::optional<VideoWindow> w = reader.next()) {
+    while (std::optional<VideoWindow> w = queue.pop()) {
         pending.push_back(std::move(*w));
         if (static_cast<int>(pending.size()) == options.batch) flush();
     }
+    if (failure) std::rethrow_exception(failure);
     flush();
     return reader.fps();
 }
 
-WindowPlan plan_for(const ModelInfo& info, const Options& options, int threads) {
+WindowPlan plan_for(const ModelInfo& info, const Options& options) {
     WindowPlan plan;
     plan.num_frames = info.frames;
     plan.frame_sampling_rate = options.frame_sampling_rate;
-    plan.decoder_threads = threads;
     return plan;
 }
 
@@ -63,7 +88,7 @@ WindowFeatures Model::features(const std::string& video, const WindowOptions& op
     WindowFeatures out;
     std::vector<float> values;
     int64_t hidden = impl_->info.hidden_size;
-    const WindowPlan plan = plan_for(impl_->info, impl_->options, impl_->threads);
+    const WindowPlan plan = plan_for(impl_->info, impl_->options);
     out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
         const Tensor f = impl_->model->features(pixel_values);
@@ -81,7 +106,7 @@ Timeline Model::timeline(const std::string& video, const WindowOptions& options,
     if (top_k < 1) throw Error("top_k", std::to_string(top_k) + " is below 1");
     ThreadScope scope(impl_->threads);
     Timeline out;
-    const WindowPlan plan = plan_for(impl_->info, impl_->options, impl_->threads);
+    const WindowPlan plan = plan_for(impl_->info, impl_->options);
     out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
         const FloatArray logits = float_array(impl_->model->forward(pixel_values, nullptr).logits);
