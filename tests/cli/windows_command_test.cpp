@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -81,6 +84,39 @@ TEST(TimelineCommand, WindowsThenSegmentsAndAPicture) {
     r = run_cli({"timeline", "--model", kModel.string(), kVideo.string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("(2 windows,"), std::string::npos) << r.out;
+}
+
+// The largest peak RSS of any child reaped so far, KiB (each TEST runs in its own process).
+long children_peak_rss_kb() {
+    rusage usage{};
+    ::getrusage(RUSAGE_CHILDREN, &usage);
+    return usage.ru_maxrss;
+}
+
+// A synthetic H.264 video of `seconds` at 10 fps, 64x48, from FFmpeg's test source.
+bool make_video(const fs::path& path, int seconds) {
+    const std::string cmd = "ffmpeg -v error -f lavfi -i testsrc2=size=64x48:rate=10 -t " + std::to_string(seconds) +
+                            " -pix_fmt yuv420p -c:v libx264 -preset ultrafast -y '" + path.string() + "'";
+    return std::system(cmd.c_str()) == 0;
+}
+
+TEST(FeaturesCommand, ThirtyMinutesCostWhatOneMinuteDoes) {
+    if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "no ffmpeg to make the long video";
+    test::TempDir dir;
+    ASSERT_TRUE(make_video(dir / "one_minute.mp4", 60));
+    ASSERT_TRUE(make_video(dir / "thirty_minutes.mp4", 1800));
+    auto r = run_cli({"features", "--model", kModel.string(), (dir / "one_minute.mp4").string(), "--out",
+                      (dir / "short").string(), "--batch", "4"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const long one_minute = children_peak_rss_kb();
+    r = run_cli({"features", "--model", kModel.string(), (dir / "thirty_minutes.mp4").string(), "--out",
+                 (dir / "long").string(), "--batch", "4"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto record = json_lines(dir / "long" / "features.jsonl").at(0);
+    EXPECT_EQ(record["windows"].size(), 18000u / 8);  // 18000 frames, windows of 8 end to end
+    EXPECT_LT(children_peak_rss_kb(), one_minute + 32 * 1024)
+        << "peak RSS " << children_peak_rss_kb() << " KiB for 30 minutes against " << one_minute << " for one";
+    std::printf("peak RSS: one minute %ld KiB, thirty minutes at most %ld KiB\n", one_minute, children_peak_rss_kb());
 }
 
 }  // namespace
