@@ -80,6 +80,19 @@ TEST(TimelineCommand, WindowsThenSegmentsAndAPicture) {
     EXPECT_EQ(picture.rfind("<svg", 0), 0u);
     EXPECT_NE(picture.find("0:00"), std::string::npos);
     EXPECT_NE(picture.find(lines.back()["label"].get<std::string>()), std::string::npos);
+    // --stride-seconds at the video's 25 fps: 0.16 s is 4 frames, starts 0, 4, 8, 12.
+    r = run_cli({"timeline", "--model", kModel.string(), kVideo.string(), "--stride-seconds", "0.16", "--out",
+                 jsonl.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(json_lines(jsonl)[3]["start_frame"], 12);
+    // A .npy array has no timestamps: its frame rate is asked for, then used.
+    const fs::path npy = test::conformance_dir() / "videomae_tiny_finetuned" / "video.npy";
+    r = run_cli({"timeline", "--model", kModel.string(), npy.string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("give its frame rate"), std::string::npos) << r.err;
+    r = run_cli({"timeline", "--model", kModel.string(), npy.string(), "--fps", "4", "--out", jsonl.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_DOUBLE_EQ(json_lines(jsonl)[0]["end"].get<double>(), 7 / 4.0);
     // Without --out: a table of the segments.
     r = run_cli({"timeline", "--model", kModel.string(), kVideo.string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
