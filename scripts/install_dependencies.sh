@@ -12,4 +12,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libdnnl-dev ocl-icd-opencl-dev \
   libzip-dev zipcmp zipmerge ziptool libpng-dev \
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-  ffmpeg >/dev/null
+  ffmpeg \
+  pybind11-dev python3-dev python3-numpy python3-pytest >/dev/null

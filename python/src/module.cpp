@@ -1,0 +1,84 @@
+// The `vivid` Python module (pybind11) over vivid/vivid.h only: a thin layer with no logic the
+// library lacks. Errors are vivid.Error, a RuntimeError carrying the library's message.
+#include <pybind11/stl.h>
+
+#include "numpy_arrays.h"
+
+namespace vivid::python {
+
+void bind_model(py::module_& m);
+
+namespace {
+
+py::list checks(const std::vector<Check>& cs) {
+    py::list out;
+    for (const Check& c : cs)
+        out.append(py::dict(py::arg("passed") = c.passed, py::arg("max_difference") = c.max_difference,
+                            py::arg("line") = c.line));
+    return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_vivid, m) {
+    m.doc() = "vivid: ViViT and VideoMAE on the CPU, from video files or numpy arrays.";
+    py::register_exception<Error>(m, "Error", PyExc_RuntimeError);
+    m.attr("__version__") = version();
+    bind_model(m);
+
+    m.def(
+        "convert",
+        [](const std::string& checkpoint, const std::string& out, const std::string& from, const std::string& preset,
+           const std::string& config, const std::string& preprocessor_config, bool replace) {
+            ConvertOptions o;
+            o.from = parse_checkpoint_format(from, "from");
+            o.checkpoint = checkpoint;
+            o.preset = preset;
+            o.config = config;
+            o.preprocessor_config = preprocessor_config;
+            o.replace = replace;
+            ConvertResult r;
+            {
+                py::gil_scoped_release release;
+                r = convert(o, out);
+            }
+            return py::dict(py::arg("architecture") = r.architecture, py::arg("tensors") = r.tensors,
+                            py::arg("warnings") = r.warnings);
+        },
+        py::arg("checkpoint"), py::arg("out"), py::arg("from_format") = "videomae-pth", py::arg("preset") = "",
+        py::arg("config") = "", py::arg("preprocessor_config") = "", py::arg("replace") = false,
+        "Converts an original checkpoint (from_format 'vivit-flax' or 'videomae-pth') into an HF model folder "
+        "`out`, tensor for tensor as transformers' scripts do; give a preset name or an HF config.json.");
+
+    m.def(
+        "convert_presets",
+        [] {
+            py::list out;
+            for (const PresetInfo& p : convert_presets())
+                out.append(py::dict(py::arg("name") = p.name, py::arg("format") = p.format,
+                                    py::arg("has_reference_values") = p.has_reference_values));
+            return out;
+        },
+        "The released models convert knows by name.");
+
+    m.def(
+        "verify",
+        [](Model& model, const py::handle& pixel_values, const std::vector<float>& expected_logits,
+           const py::object& bool_masked_pos, std::optional<float> expected_loss, double atol) {
+            const FloatArray pv = from_numpy<float>(pixel_values, "pixel_values", 5);
+            std::optional<ByteArray> mask;
+            if (!bool_masked_pos.is_none()) mask = from_numpy<uint8_t>(bool_masked_pos, "bool_masked_pos", 2);
+            std::vector<Check> cs;
+            {
+                py::gil_scoped_release release;
+                cs = verify(model, pv, mask ? &*mask : nullptr, expected_logits, expected_loss, atol);
+            }
+            return checks(cs);
+        },
+        py::arg("model"), py::arg("pixel_values"), py::arg("expected_logits"), py::arg("bool_masked_pos") = py::none(),
+        py::arg("expected_loss") = py::none(), py::arg("atol") = 1e-4,
+        "Runs the model and compares the leading logits (and the loss) with expected values: "
+        "[{'passed', 'max_difference', 'line'}].");
+}
+
+}  // namespace vivid::python

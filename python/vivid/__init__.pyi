@@ -1,0 +1,88 @@
+"""vivid: ViViT and VideoMAE video transformers on the CPU, from video files or numpy arrays."""
+from os import PathLike
+from typing import Iterator, Optional, Sequence, TypedDict, Union
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class Error(RuntimeError):
+    """Every failure the library reports: the message names the file or input and the problem."""
+
+class Prediction(TypedDict):
+    label: str
+    score: float
+
+class WindowTimes(TypedDict):
+    start_frame: int
+    end_frame: int
+    start: float
+    end: float
+
+Video = Union[str, "PathLike[str]", npt.NDArray[np.uint8], npt.NDArray[np.float32]]
+
+class Model:
+    """A ViViT or VideoMAE model loaded from a Hugging Face folder."""
+
+    @staticmethod
+    def load(folder: str, threads: int = 0, precision: str = "fp32", clips: int = 1, crops: int = 1,
+             frame_sampling_rate: int = 1, sampling: str = "pipeline", preprocessor_config: str = "",
+             reference_kernels: bool = False) -> "Model":
+        """Loads an HF model folder (config.json, model.safetensors or pytorch_model.bin,
+        preprocessor_config.json). threads=0: as many as the process may use. precision: 'fp32'
+        (the default, within 1e-4 of HF), 'bf16' (AVX512-BF16/AMX CPUs) or 'int8' (any CPU)."""
+
+    @property
+    def info(self) -> dict:
+        """architecture, model_type, pretraining, parameters, frames, channels, image_size,
+        patches, hidden_size, layers, heads, norm_pix_loss, labels."""
+
+    def classify(self, video: Video, top_k: int = 5) -> list[Prediction]:
+        """Top-k labels with softmax scores, as HF's video-classification pipeline returns them.
+        video: a path (anything FFmpeg reads, or a .npy uint8 (T, H, W, 3)), decoded frames uint8
+        (T, H, W, 3) already sampled, or pixel_values float32 (K, T, C, H, W) of K clips."""
+
+    def pixel_values(self, video: Union[str, npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
+        """The video decoded, sampled and preprocessed as HF does: float32 (clips, T, C, H, W)."""
+
+    def forward(self, pixel_values: npt.NDArray[np.float32],
+                bool_masked_pos: Optional[npt.NDArray[np.bool_]] = None) -> dict:
+        """The model's forward: {'logits': float32 array, 'loss': float or None}. Pre-training
+        models need bool_masked_pos (batch, patches), True = hidden, the same count per row."""
+
+    def mask(self, batch: int, ratio: float, seed: int = 0, masking: str = "tube") -> npt.NDArray[np.uint8]:
+        """A pre-training mask (batch, patches), 1 = hidden; 'tube' (VideoMAE's) or 'random'."""
+
+    def features(self, video: str, stride: int = 0, stride_seconds: float = 0.0, fps: float = 0.0,
+                 batch: int = 1) -> dict:
+        """One vector per sliding window of a long video, the one the classifier reads:
+        {'windows': [WindowTimes], 'vectors': float32 (windows, hidden), 'fps': float}."""
+
+    def timeline(self, video: str, top_k: int = 5, stride: int = 0, stride_seconds: float = 0.0,
+                 fps: float = 0.0, batch: int = 1) -> dict:
+        """Top-k labels per sliding window and the segments of equal top label:
+        {'windows': [WindowTimes + labels], 'segments': [{'start', 'end', 'label', 'score'}], 'fps'}."""
+
+    def classify_each(self, videos: Sequence[str], top_k: int = 5, prefetch: int = 2,
+                      batch: int = 1) -> Iterator[dict]:
+        """Classifies many videos in order, decoding ahead on a second thread: yields
+        {'path', 'labels', 'frames', 'decode_ms', 'model_ms'} or {'path', 'error'}."""
+
+    def flops(self, batch: int = 1, masked: int = 0) -> float:
+        """FLOPs of one forward (1 multiply-add = 2 FLOP)."""
+
+    def implementations(self) -> dict[str, list[str]]:
+        """The implementation each layer kind has run with."""
+
+def convert(checkpoint: str, out: str, from_format: str = "videomae-pth", preset: str = "", config: str = "",
+            preprocessor_config: str = "", replace: bool = False) -> dict:
+    """Converts an original checkpoint ('vivit-flax' or 'videomae-pth') into an HF model folder."""
+
+def convert_presets() -> list[dict]:
+    """The released models convert knows by name: [{'name', 'format', 'has_reference_values'}]."""
+
+def verify(model: Model, pixel_values: npt.NDArray[np.float32], expected_logits: Sequence[float],
+           bool_masked_pos: Optional[npt.NDArray[np.uint8]] = None, expected_loss: Optional[float] = None,
+           atol: float = 1e-4) -> list[dict]:
+    """Runs the model and compares the leading logits (and loss): [{'passed', 'max_difference', 'line'}]."""
