@@ -27,7 +27,17 @@ g++ -std=c++20 "$work/src/classify.cpp" -o "$work/classify-pc" $(pkg-config --cf
 "$work/classify-pc" "$model" "$clip" 3 | tee "$work/pkg-config.txt"
 grep -q "moving left" "$work/pkg-config.txt"
 
+# 3. Python: the installed module (and its stub) import from the prefix and classify the clip.
+py_dir=$(dirname "$(dirname "$(find "$prefix" -name '_vivid*.so')")")
+test -f "$py_dir/vivid/__init__.pyi"
+PYTHONPATH="$py_dir" /usr/bin/python3 -c "import vivid, sys; print(vivid.Model.load(sys.argv[1]).classify(sys.argv[2], top_k=1))" \
+  "$model" "$clip" | tee "$work/python.txt"
+grep -q "moving left" "$work/python.txt"
+PYTHONPATH="$py_dir" /usr/bin/python3 "$root/examples/python/classify_folder.py" "$model" "$root/examples/demo/clips" \
+  | tee "$work/python-table.txt"
+grep -q "moving_left_0.mp4 *moving left" "$work/python-table.txt"
+
 # The installed tree holds one header and the CLI lists every command.
 test "$(find "$prefix/include" -type f | wc -l)" -eq 1
 "$prefix/bin/vivid" --help | grep -q "classify"
-echo "install check passed: $(pkg-config --modversion vivid), CMake package and pkg-config builds classify the demo clip"
+echo "install check passed: $(pkg-config --modversion vivid), CMake package and pkg-config builds and the Python module classify the demo clip"
