@@ -71,6 +71,16 @@ using FloatArray = Array<float>;
 using ByteArray = Array<uint8_t>;
 using IndexArray = Array<int64_t>;
 
+// The caller's values, read in place for the length of one call (no copy): `data` holds the
+// product of `shape` values, dense and row-major (numpy's C order), alive until the call returns.
+template <typename T>
+struct ArrayView {
+    const T* data = nullptr;
+    std::vector<int64_t> shape{};
+};
+using FloatView = ArrayView<float>;
+using ByteView = ArrayView<uint8_t>;
+
 struct Options {
     // Threads for this model's work (the forward and FFmpeg's decoding); 0: as many as the
     // process may use (OMP_NUM_THREADS, else every core). Applies to this Model's calls only.
@@ -225,6 +235,9 @@ public:
     std::vector<Prediction> classify(const std::string& video, int top_k = 5);
     std::vector<Prediction> classify(const ByteArray& frames, int top_k = 5);
     std::vector<Prediction> classify(const FloatArray& pixel_values, int top_k = 5);
+    // The same on the caller's memory in place.
+    std::vector<Prediction> classify(const ByteView& frames, int top_k = 5);
+    std::vector<Prediction> classify(const FloatView& pixel_values, int top_k = 5);
 
     // The steps on their own. pixel_values: decoded, sampled and preprocessed clips of a video,
     // float32 (clips, T, C, H, W); of frames already sampled, (1, T, C, H, W).
@@ -233,6 +246,7 @@ public:
     // The model's forward on pixel_values (batch, T, C, H, W). Pre-training models need
     // bool_masked_pos, uint8 (batch, patches) with 1 = hidden, the same count in every row.
     Outputs forward(const FloatArray& pixel_values, const ByteArray* bool_masked_pos = nullptr);
+    Outputs forward(const FloatView& pixel_values, const ByteView* bool_masked_pos = nullptr);  // in place
     // Top-k labels from logits (batch, labels): softmax of the mean over the batch rows.
     std::vector<Prediction> top_labels(const FloatArray& logits, int top_k = 5) const;
 

@@ -53,13 +53,14 @@ auto with_video(const py::handle& video, Call call) {
     py::array a = py::array::ensure(video);
     if (!a) throw py::value_error("video must be a path, uint8 frames (T, H, W, 3) or float32 pixel_values");
     if (a.dtype().kind() == 'u') {
-        const ByteArray frames = from_numpy<uint8_t>(video, "video", 4);
+        if (a.dtype().itemsize() != 1) throw py::value_error("video frames must be uint8, got " + std::string(py::str(a.dtype())));
+        const InPlace<uint8_t> frames = view_numpy<uint8_t>(video, "video", 4);
         py::gil_scoped_release release;
-        return call(frames);
+        return call(frames.view);
     }
-    const FloatArray pv = from_numpy<float>(video, "video", 5);
+    const InPlace<float> pv = view_numpy<float>(video, "video", 5);
     py::gil_scoped_release release;
-    return call(pv);
+    return call(pv.view);
 }
 
 // classify_each as a Python iterator: the library runs on its own thread and hands each
@@ -202,17 +203,17 @@ void bind_model(py::module_& m) {
         .def(
             "forward",
             [](Model& self, const py::handle& pixel_values, const py::object& bool_masked_pos) {
-                const FloatArray pv = from_numpy<float>(pixel_values, "pixel_values", 5);
-                std::optional<ByteArray> mask;
+                const InPlace<float> pv = view_numpy<float>(pixel_values, "pixel_values", 5);
+                std::optional<InPlace<uint8_t>> mask;
                 if (!bool_masked_pos.is_none()) {
                     py::array a = py::array::ensure(bool_masked_pos);
-                    if (a && a.dtype().kind() == 'b') a = a.attr("astype")("uint8");
-                    mask = from_numpy<uint8_t>(a, "bool_masked_pos", 2);
+                    if (a && a.dtype().kind() == 'b') a = a.attr("view")("uint8");  // same bytes, 0/1
+                    mask = view_numpy<uint8_t>(a, "bool_masked_pos", 2);
                 }
                 Outputs out;
                 {
                     py::gil_scoped_release release;
-                    out = self.forward(pv, mask ? &*mask : nullptr);
+                    out = self.forward(pv.view, mask ? &mask->view : nullptr);
                 }
                 py::dict d;
                 d["logits"] = to_numpy(std::move(out.logits));

@@ -1,7 +1,6 @@
 // numpy <-> vivid arrays. Outputs are handed to numpy without a copy (a capsule owns the
-// vector); inputs are read from C-contiguous arrays of the right dtype directly into the one
-// copy the library's Array needs, and converted once otherwise. Wrong shapes or dtypes are
-// ValueErrors naming the argument.
+// vector); inputs are read in place (ArrayView) when C-contiguous and of the right dtype, and
+// converted once otherwise. Wrong shapes or dtypes are ValueErrors naming the argument.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -25,19 +24,49 @@ py::array_t<T> to_numpy(Array<T>&& a) {
 
 // `value` as an Array<T> of `ndim` dimensions (any when 0); `name` goes into the ValueError.
 template <typename T>
-Array<T> from_numpy(const py::handle& value, const char* name, int ndim) {
+struct InPlace;
+template <typename T>
+InPlace<T> view_numpy(const py::handle& value, const char* name, int ndim);
+
+// A copy, for the calls whose library side takes owned arrays (verify, frames for pixel_values).
+template <typename T>
+Array<T> from_numpy(const py::handle& value, const char* name, int ndim);
+
+// An input read in place: `array` keeps the memory alive (and is the converted copy when the
+// caller's was of another dtype or layout) while `view` points into it.
+template <typename T>
+struct InPlace {
+    py::array_t<T, py::array::c_style | py::array::forcecast> array;
+    ArrayView<T> view;
+};
+
+template <typename T>
+InPlace<T> view_numpy(const py::handle& value, const char* name, int ndim) {
     py::array array = py::array::ensure(value);
     if (!array) throw py::value_error(std::string(name) + " must be a numpy array");
-    if (!py::isinstance<py::array_t<T>>(array) && !(array.dtype().kind() == py::dtype::of<T>().kind()))
-        throw py::value_error(std::string(name) + " must be " + std::string(py::str(py::dtype::of<T>())) +
-                              ", got " + std::string(py::str(array.dtype())));
+    const char kind = array.dtype().kind();
+    const bool numeric = kind == 'f' || kind == 'i' || kind == 'u' || kind == 'b';
+    if (!numeric) throw py::value_error(std::string(name) + " must be " + std::string(py::str(py::dtype::of<T>())) +
+                                        ", got " + std::string(py::str(array.dtype())));
     if (ndim > 0 && array.ndim() != ndim)
         throw py::value_error(std::string(name) + " must have " + std::to_string(ndim) + " dimensions, got " +
                               std::to_string(array.ndim()));
-    auto contiguous = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(array);
+    InPlace<T> in{py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(array), {}};  // no copy if it fits
+    in.view.data = in.array.data();
+    for (py::ssize_t i = 0; i < in.array.ndim(); ++i) in.view.shape.push_back(in.array.shape(i));
+    return in;
+}
+
+}  // namespace vivid::python
+
+namespace vivid::python {
+
+template <typename T>
+Array<T> from_numpy(const py::handle& value, const char* name, int ndim) {
+    const InPlace<T> in = view_numpy<T>(value, name, ndim);
     Array<T> out;
-    for (py::ssize_t i = 0; i < contiguous.ndim(); ++i) out.shape.push_back(contiguous.shape(i));
-    out.values.assign(contiguous.data(), contiguous.data() + contiguous.size());
+    out.shape = in.view.shape;
+    out.values.assign(in.view.data, in.view.data + in.array.size());
     return out;
 }
 

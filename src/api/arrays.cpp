@@ -31,6 +31,15 @@ Tensor view_array(const Array<T>& array, DType dtype, const std::string& what) {
 }
 
 template <typename T>
+Tensor view_pointer(const ArrayView<T>& view, DType dtype, const std::string& what) {
+    const std::optional<int64_t> n = checked_numel(view.shape);
+    if (!n) throw Error(what, "has an impossible shape " + shape_to_string(view.shape));
+    if (*n > 0 && !view.data) throw Error(what, "holds no values but its shape " + shape_to_string(view.shape) + " needs " + std::to_string(*n));
+    auto storage = std::make_shared<BorrowedStorage>(view.data, static_cast<std::size_t>(*n) * sizeof(T));
+    return Tensor::view(std::move(storage), 0, dtype, view.shape);
+}
+
+template <typename T>
 Array<T> copy_out(const Tensor& dense) {
     Array<T> out{dense.shape(), std::vector<T>(static_cast<std::size_t>(dense.numel()))};
     std::memcpy(out.values.data(), dense.raw(), dense.nbytes());
@@ -44,6 +53,8 @@ Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : t.contiguous
 Tensor view_of(const FloatArray& array, const std::string& what) { return view_array(array, DType::F32, what); }
 Tensor view_of(const ByteArray& array, const std::string& what) { return view_array(array, DType::U8, what); }
 Tensor view_of(const IndexArray& array, const std::string& what) { return view_array(array, DType::I64, what); }
+Tensor view_of(const FloatView& view, const std::string& what) { return view_pointer(view, DType::F32, what); }
+Tensor view_of(const ByteView& view, const std::string& what) { return view_pointer(view, DType::U8, what); }
 
 FloatArray float_array(const Tensor& tensor) {
     return copy_out<float>(tensor.dtype() == DType::F32 ? contiguous(tensor) : tensor.to_float32());

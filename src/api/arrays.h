@@ -14,6 +14,8 @@ namespace vivid {
 Tensor view_of(const FloatArray& array, const std::string& what);
 Tensor view_of(const ByteArray& array, const std::string& what);
 Tensor view_of(const IndexArray& array, const std::string& what);
+Tensor view_of(const FloatView& view, const std::string& what);
+Tensor view_of(const ByteView& view, const std::string& what);
 
 // Copies out, converting to the array's element type (bf16/f16 widened, bool as 0/1, I32 widened).
 FloatArray float_array(const Tensor& tensor);

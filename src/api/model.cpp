@@ -69,10 +69,22 @@ std::vector<Prediction> Model::classify(const std::string& video, int top_k) {
 std::vector<Prediction> Model::classify(const ByteArray& frames, int top_k) {
     impl_->require_classifier();
     ThreadScope scope(impl_->threads);
-    return top_labels(impl_->logits(impl_->frames_to_pixel_values(frames)), top_k);
+    return top_labels(impl_->logits(impl_->frames_to_pixel_values(view_of(frames, "frames"))), top_k);
 }
 
 std::vector<Prediction> Model::classify(const FloatArray& pixel_values, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return top_labels(impl_->logits(view_of(pixel_values, "pixel_values")), top_k);
+}
+
+std::vector<Prediction> Model::classify(const ByteView& frames, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return top_labels(impl_->logits(impl_->frames_to_pixel_values(view_of(frames, "frames"))), top_k);
+}
+
+std::vector<Prediction> Model::classify(const FloatView& pixel_values, int top_k) {
     impl_->require_classifier();
     ThreadScope scope(impl_->threads);
     return top_labels(impl_->logits(view_of(pixel_values, "pixel_values")), top_k);
@@ -85,18 +97,30 @@ FloatArray Model::pixel_values(const std::string& video) {
 
 FloatArray Model::pixel_values(const ByteArray& frames) {
     ThreadScope scope(impl_->threads);
-    return float_array(impl_->frames_to_pixel_values(frames));
+    return float_array(impl_->frames_to_pixel_values(view_of(frames, "frames")));
+}
+
+namespace {
+
+Outputs run_forward(VideoModel& model, const Tensor& pv, const Tensor& mask) {
+    const ModelOutputs out = model.forward(pv, mask.defined() ? &mask : nullptr);
+    Outputs result{float_array(out.logits), std::nullopt};
+    if (out.loss.defined()) result.loss = out.loss.to_float32().data<float>()[0];
+    return result;
+}
+
+}  // namespace
+
+Outputs Model::forward(const FloatView& pixel_values, const ByteView* bool_masked_pos) {
+    ThreadScope scope(impl_->threads);
+    return run_forward(*impl_->model, view_of(pixel_values, "pixel_values"),
+                       bool_masked_pos ? view_of(*bool_masked_pos, "bool_masked_pos") : Tensor());
 }
 
 Outputs Model::forward(const FloatArray& pixel_values, const ByteArray* bool_masked_pos) {
     ThreadScope scope(impl_->threads);
-    const Tensor pv = view_of(pixel_values, "pixel_values");
-    Tensor mask;
-    if (bool_masked_pos) mask = view_of(*bool_masked_pos, "bool_masked_pos");
-    const ModelOutputs out = impl_->model->forward(pv, mask.defined() ? &mask : nullptr);
-    Outputs result{float_array(out.logits), std::nullopt};
-    if (out.loss.defined()) result.loss = out.loss.to_float32().data<float>()[0];
-    return result;
+    return run_forward(*impl_->model, view_of(pixel_values, "pixel_values"),
+                       bool_masked_pos ? view_of(*bool_masked_pos, "bool_masked_pos") : Tensor());
 }
 
 std::vector<Prediction> Model::top_labels(const FloatArray& logits, int top_k) const {

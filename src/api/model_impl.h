@@ -33,8 +33,7 @@ struct Model::Impl {
             throw Error(info.folder, info.architecture + " reconstructs masked patches; it has no labels to classify");
     }
 
-    Tensor frames_to_pixel_values(const ByteArray& frames) const {
-        const Tensor t = view_of(frames, "frames");
+    Tensor frames_to_pixel_values(const Tensor& t) const {
         if (t.dim() != 4 || t.size(3) != 3)
             throw Error("frames", "shape " + shape_to_string(t.shape()) + " is not (T, H, W, 3) RGB");
         if (t.size(0) != info.frames)

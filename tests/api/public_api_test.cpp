@@ -55,6 +55,19 @@ TEST(PublicApi, ForwardMatchesHuggingFaceLogits) {
     }
 }
 
+TEST(PublicApi, ViewsOfTheCallersMemoryAreReadInPlace) {
+    const char* name = "videomae_tiny_pretrain_normpix";
+    vivid::Model model = vivid::Model::load(expected(name).string());
+    const vivid::FloatArray pv = vivid::read_float_tensor(outputs(name), "pixel_values");
+    const ByteArray mask = vivid::read_byte_tensor(outputs(name), "bool_masked_pos");
+    const vivid::ByteView mask_view{mask.values.data(), mask.shape};
+    const vivid::Outputs out = model.forward(vivid::FloatView{pv.values.data(), pv.shape}, &mask_view);
+    expect_close(out.logits, vivid::read_float_tensor(outputs(name), "logits"), 1e-4);
+    ASSERT_TRUE(out.loss);
+    EXPECT_NEAR(*out.loss, vivid::read_float_tensor(outputs(name), "loss").values[0], 1e-4);
+    EXPECT_THROW(model.forward(vivid::FloatView{nullptr, {1, 8, 3, 64, 64}}), vivid::Error);
+}
+
 TEST(PublicApi, PreTrainingLossAndReconstructionMatchHuggingFace) {
     for (const char* name : {"videomae_tiny_pretrain_normpix", "videomae_tiny_pretrain_raw"}) {
         SCOPED_TRACE(name);
