@@ -9,3 +9,10 @@ Everything runs in the C++ library (libvivid) with the GIL released; errors are 
 from ._vivid import Error, Model, __version__, convert, convert_presets, verify
 
 __all__ = ["Error", "Model", "convert", "convert_presets", "verify", "__version__"]
+
+for _name in __all__[:-1]:  # shown as vivid.Model, vivid.Error in help() and tracebacks
+    try:
+        globals()[_name].__module__ = "vivid"
+    except (AttributeError, TypeError):
+        pass
+del _name
