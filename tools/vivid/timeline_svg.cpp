@@ -9,7 +9,7 @@
 namespace vivid::cli {
 namespace {
 
-constexpr double kWidth = 1000, kLeft = 20, kRight = 20, kBandTop = 110, kBandHeight = 44, kScoreTop = 40,
+constexpr double kWidth = 1000, kLeft = 32, kRight = 20, kBandTop = 110, kBandHeight = 44, kScoreTop = 40,
                  kScoreHeight = 60;
 const char* const kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
@@ -55,6 +55,12 @@ std::string timeline_svg(const Timeline& t, const std::string& title) {
     svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     svg += "<text x=\"" + num(kLeft) + "\" y=\"20\" font-size=\"14\">" + escape(title) + "</text>\n";
     // Top score per window, at the window's middle: 0 at the bottom of the area, 1 at its top.
+    for (double level : {0.0, 0.5, 1.0}) {
+        const double y = kScoreTop + (1.0 - level) * kScoreHeight;
+        svg += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(y) + "\" x2=\"" + num(kWidth - kRight) + "\" y2=\"" + num(y) +
+               "\" stroke=\"#ddd\"/><text x=\"" + num(kLeft - 4) + "\" y=\"" + num(y + 4) +
+               "\" text-anchor=\"end\" fill=\"#999\" font-size=\"10\">" + num(level) + "</text>\n";
+    }
     svg += "<polyline fill=\"none\" stroke=\"#333\" stroke-width=\"1.5\" points=\"";
     for (const LabelledWindow& w : t.windows) {
         const double score = w.labels.empty() ? 0.0 : w.labels.front().score;
