@@ -13,4 +13,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libzip-dev zipcmp zipmerge ziptool libpng-dev \
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
   ffmpeg \
-  pybind11-dev python3-dev python3-numpy python3-pytest >/dev/null
+  pybind11-dev python3-dev python3-numpy python3-pytest \
+  libcpp-httplib-dev >/dev/null
