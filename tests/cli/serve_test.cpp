@@ -153,7 +153,11 @@ TEST(Serve, EightClientsTenUploadsEachAllEqualToTheCli) {
 }
 
 TEST(Serve, HostileUploadsGet422AndTheServiceGoesOn) {
+    // The service's own temporary folder, so that other tests' uploads are not counted.
+    test::TempDir tmp;
+    ::setenv("TMPDIR", tmp.path().c_str(), 1);
     Service s({"--max-upload-mb", "8"});
+    ::unsetenv("TMPDIR");
     auto c = s.client();
     int refused = 0;
     for (const auto& entry : fs::directory_iterator(test::source_dir() / "tests/hostile/files")) {
@@ -170,8 +174,7 @@ TEST(Serve, HostileUploadsGet422AndTheServiceGoesOn) {
     auto r = c.Post("/v1/classify", test::read_bytes(kVideos / "h264_yuv420p_bframes/video.mp4"), "application/octet-stream");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
-    const auto dir = fs::temp_directory_path();
-    for (const auto& e : fs::directory_iterator(dir))
+    for (const auto& e : fs::directory_iterator(tmp.path()))
         EXPECT_EQ(e.path().filename().string().rfind("vivid-upload-", 0), std::string::npos) << "left behind: " << e.path();
     EXPECT_EQ(s.stop(), 0);
 }
