@@ -121,10 +121,7 @@ void add_classify_command(CLI::App& app) {
     cmd->add_flag("--jsonl", a->jsonl, "JSON Lines records on stdout, one per video");
     cmd->add_option("--out", a->out, "append JSON Lines records here, one per video, flushed as each is done");
     cmd->add_flag("--resume", a->resume, "skip the videos --out already records")->needs("--out");
-    cmd->add_option("--shard", a->shard, "I/N: take part I (from 0) of N of the sorted videos");
-    cmd->add_option("--shard-count", a->shard_count, "N parts, part from JOB_COMPLETION_INDEX (Kubernetes)")
-        ->check(CLI::PositiveNumber)
-        ->excludes("--shard");
+    add_shard_options(*cmd, a->shard, a->shard_count);
     cmd->add_option("--prefetch", a->prefetch, "videos decoded ahead of the model (default 2; 0: one at a time)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--batch", a->batch, "videos already decoded that share one forward (default 1)")

@@ -25,6 +25,8 @@ void add_threads_option(CLI::App& cmd, Options& options);
 void add_precision_option(CLI::App& cmd, Options& options);
 // --frame-sampling-rate, and --preprocessor-config unless the command has its own.
 void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_option = true);
+// --shard I/N and --shard-count N (the part from JOB_COMPLETION_INDEX), for the batch commands.
+void add_shard_options(CLI::App& cmd, std::string& shard, int& shard_count);
 // --sampling pipeline|uniform and --clips, for the commands that can use several clips.
 void add_clip_options(CLI::App& cmd, Options& options);
 // A mask the command makes itself: --mask-ratio R [--masking tube|random] [--seed S].

@@ -88,10 +88,7 @@ void add_features_command(CLI::App& app) {
     cmd->add_option("--list", a->list_file, "a file naming one video (or folder) per line");
     cmd->add_option("--out", a->out_dir, "folder for <name>.npy per video and features.jsonl")->required();
     cmd->add_flag("--resume", a->resume, "skip the videos features.jsonl already records");
-    cmd->add_option("--shard", a->shard, "I/N: take part I (from 0) of N of the sorted videos");
-    cmd->add_option("--shard-count", a->shard_count, "N parts, part from JOB_COMPLETION_INDEX (Kubernetes)")
-        ->check(CLI::PositiveNumber)
-        ->excludes("--shard");
+    add_shard_options(*cmd, a->shard, a->shard_count);
     add_window_options(*cmd, a->window);
     add_video_options(*cmd, a->options);
     add_precision_option(*cmd, a->options);

@@ -42,6 +42,13 @@ void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_o
                    "preprocessor_config.json (default: the model folder's)");
 }
 
+void add_shard_options(CLI::App& cmd, std::string& shard, int& shard_count) {
+    cmd.add_option("--shard", shard, "I/N: take part I (from 0) of N of the sorted videos");
+    cmd.add_option("--shard-count", shard_count, "N parts, part from JOB_COMPLETION_INDEX (Kubernetes)")
+        ->check(CLI::PositiveNumber)
+        ->excludes("--shard");
+}
+
 void add_clip_options(CLI::App& cmd, Options& options) {
     cmd.add_option_function<std::string>(
            "--sampling",
