@@ -179,6 +179,28 @@ TEST(Serve, HostileUploadsGet422AndTheServiceGoesOn) {
     EXPECT_EQ(s.stop(), 0);
 }
 
+TEST(Serve, AFullQueueAnswers503WithRetryAfter) {
+    Service s({"--queue", "1"});
+    const std::string bytes = test::read_bytes(kVideos / "h264_yuv420p_bframes/video.mp4");
+    std::atomic<int> ok{0}, busy{0}, other{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t)
+        clients.emplace_back([&] {
+            auto c = s.client();
+            for (int i = 0; i < 6; ++i) {
+                auto r = c.Post("/v1/classify", bytes, "application/octet-stream");
+                if (r && r->status == 200) ++ok;
+                else if (r && r->status == 503 && r->get_header_value("Retry-After") == "1") ++busy;
+                else ++other;
+            }
+        });
+    for (auto& c : clients) c.join();
+    EXPECT_GT(ok, 0);
+    EXPECT_GT(busy, 0) << "8 clients at once with room for one: some must be told to retry";
+    EXPECT_EQ(other, 0);
+    EXPECT_EQ(s.stop(), 0);
+}
+
 // A raw connection: headers and part of a body, the rest later (or never).
 int send_partial(int port, std::size_t declared, const std::string& part) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
