@@ -6,8 +6,9 @@
 //  - without (AVX2, AVX-512 before VNNI), L = 127: oneDNN's kernels there add pairs of u8 x s8
 //    products in 16 bits (vpmaddubsw), which saturates past 2 x 127 x 127; s8 inputs measured
 //    logits 20-40 % off under ONEDNN_MAX_CPU_ISA=AVX2.
-// Not s8 inputs anywhere: oneDNN shifts them to u8 internally and, for that, halves the weights
-// (one bit lost: measured 2.5e-3 relative error per product on AVX512-VNNI against exact).
+// Asymmetric everywhere: a layer's inputs are often one-sided (GELU outputs lie in [-0.17, max]),
+// and a zero point spends every step on the range they cover, where a symmetric s8 scale would
+// leave most of the negative half unused.
 #pragma once
 
 #include <algorithm>
