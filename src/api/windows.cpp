@@ -1,6 +1,5 @@
 // Model::features and Model::timeline: windows from video/window_reader.h, decoded and
 // preprocessed on a second thread ahead of the model, `batch` of them per forward.
-#include <cstring>
 #include <exception>
 #include <functional>
 #include <thread>
@@ -9,6 +8,7 @@
 #include "api/model_impl.h"
 #include "core/bounded_queue.h"
 #include "core/thread_scope.h"
+#include "video/clip_batch.h"
 #include "video/window_reader.h"
 #include "vivid/vivid.h"
 
@@ -48,25 +48,18 @@ double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, cons
             thread.join();
         }
     } join{queue, producer};
-    std::vector<VideoWindow> pending;
+    std::vector<Tensor> pending;  // pixel_values of the windows waiting for a forward
+    std::vector<Window> windows;
     auto flush = [&] {
         if (pending.empty()) return;
-        const Tensor& first = pending.front().pixel_values;
-        Shape shape{static_cast<int64_t>(pending.size())};
-        for (int64_t d : first.shape()) shape.push_back(d);
-        Tensor batch = Tensor::uninitialized(DType::F32, shape);
-        std::vector<Window> windows;
-        for (std::size_t i = 0; i < pending.size(); ++i) {
-            std::memcpy(batch.data_mut<float>() + i * first.numel(), pending[i].pixel_values.data<float>(),
-                        sizeof(float) * first.numel());
-            const VideoWindow& w = pending[i];
-            windows.push_back({w.start_frame, w.end_frame, w.start, w.end});
-        }
-        pending.clear();
+        const Tensor batch = stack_clips(pending, video);
         run(batch, windows);
+        pending.clear();
+        windows.clear();
     };
     while (std::optional<VideoWindow> w = queue.pop()) {
-        pending.push_back(std::move(*w));
+        pending.push_back(std::move(w->pixel_values));
+        windows.push_back({w->start_frame, w->end_frame, w->start, w->end});
         if (static_cast<int>(pending.size()) == options.batch) flush();
     }
     if (failure) std::rethrow_exception(failure);
