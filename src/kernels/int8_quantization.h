@@ -27,8 +27,8 @@ float int8_input_levels();
 inline float int8_scale(float max_abs) { return max_abs > 0.0f ? max_abs / kInt8Levels : 1.0f; }
 inline float int8_inverse_scale(float max_abs) { return max_abs > 0.0f ? kInt8Levels / max_abs : 0.0f; }
 
-// q = round-half-even(x * inverse_scale) + zero, clamped to [lo, hi]: multiplying by the
-// reciprocal is what the vector loop does, and the reference does the same to see the same integers.
+// q = round-half-even(x * inverse_scale) + zero, clamped to [lo, hi]. The oneDNN path and the
+// reference emulation both quantize through the functions here, so they see the same integers.
 inline int32_t int8_quantize(float x, float inverse_scale, int32_t zero = 0, float lo = -kInt8Levels,
                              float hi = kInt8Levels) {
     const float q = std::nearbyint(x * inverse_scale) + static_cast<float>(zero);
@@ -52,5 +52,18 @@ inline Int8Asymmetric int8_asymmetric(float min_x, float max_x, float levels) {
     }
     return a;
 }
+
+// One output channel's weights w[0, n) -> q (any integer-holding type), returning its scale.
+template <typename Q>
+float int8_quantize_channel(const float* w, int64_t n, Q* q) {
+    float max_abs = 0.0f;
+    for (int64_t k = 0; k < n; ++k) max_abs = std::max(max_abs, std::fabs(w[k]));
+    const float inverse = int8_inverse_scale(max_abs);
+    for (int64_t k = 0; k < n; ++k) q[k] = static_cast<Q>(int8_quantize(w[k], inverse));
+    return int8_scale(max_abs);
+}
+
+// A whole input x[0, n) -> u8 q in [0, levels] with one scale and zero point (threads: OpenMP).
+Int8Asymmetric int8_quantize_input(const float* x, uint8_t* q, int64_t n, float levels);
 
 }  // namespace vivid::kernels

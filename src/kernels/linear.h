@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include <stdexcept>
 #include <string>
 
 #include "kernels/implementation_log.h"
@@ -41,7 +42,10 @@ public:
     // written as bf16 (an activation epilogue whose output only feeds the next product).
     // Only oneDNN bf16 layers take bf16 (takes_bf16()); others throw std::logic_error.
     virtual bool takes_bf16() const { return false; }
-    virtual void forward_bf16(const void* x, bool x_is_bf16, void* y, bool y_is_bf16, int64_t rows, int64_t ldy = 0);
+    virtual void forward_bf16(const void* /*x*/, bool /*x_is_bf16*/, void* /*y*/, bool /*y_is_bf16*/,
+                              int64_t /*rows*/, int64_t /*ldy*/ = 0) {
+        throw std::logic_error("this linear layer takes and gives float32 only");
+    }
     // Prepares what forward(rows, ldy) runs, without running it, and names its implementation
     // (oneDNN's impl_info_str(), e.g. "brg:avx512_core_bf16"; a "ref" one is a slow fallback).
     virtual std::string implementation(int64_t rows, int64_t ldy = 0) = 0;

@@ -6,8 +6,6 @@
 // copy is dropped. Every primitive's implementation goes to the layer's ImplementationLog.
 #include <dnnl.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <map>
 #include <string>
 #include <tuple>
@@ -36,17 +34,13 @@ dnnl::stream& thread_stream() {
     return stream;
 }
 
-// Grows only: the largest scratch any layer asked for, reused by all.
-void* shared_scratch(std::size_t bytes) {
-    static thread_local std::vector<std::byte> buffer;
-    grow_to(buffer, static_cast<int64_t>(bytes));
-    return buffer.data();
-}
-
-// The input converted to bf16 or int8, shared by every layer the same way (one per primitive
-// would hold ~200 MB for VideoMAE-B).
-void* shared_converted_input(std::size_t bytes) {
-    static thread_local std::vector<std::byte> buffer;
+// Buffers every layer shares (they run one at a time), grown to the largest any asked for: the
+// primitives' scratch (Debian's oneDNN otherwise keeps one per primitive, ~200 MB for ViViT-B)
+// and the input converted to bf16 or int8 (one per primitive would hold ~200 MB for VideoMAE-B).
+enum class Shared { Scratch, ConvertedInput };
+void* shared_buffer(Shared which, std::size_t bytes) {
+    static thread_local std::vector<std::byte> buffers[2];
+    std::vector<std::byte>& buffer = buffers[static_cast<int>(which)];
     grow_to(buffer, static_cast<int64_t>(bytes));
     return buffer.data();
 }
@@ -63,20 +57,6 @@ dnnl::algorithm eltwise_for(Activation act, float& alpha) {
         case Activation::Relu: return dnnl::algorithm::eltwise_relu;
     }
     return dnnl::algorithm::eltwise_relu;
-}
-
-// x (n floats) -> asymmetric u8 in [0, levels] over the whole input.
-Int8Asymmetric quantize_input(const float* x, uint8_t* q, int64_t n, float levels) {
-    float lo = 0.0f, hi = 0.0f;
-#pragma omp parallel for reduction(min : lo) reduction(max : hi) schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-        lo = std::min(lo, x[i]);
-        hi = std::max(hi, x[i]);
-    }
-    const Int8Asymmetric a = int8_asymmetric(lo, hi, levels);
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) q[i] = static_cast<uint8_t>(int8_quantize(x[i], a.inverse_scale, a.zero, 0.0f, levels));
-    return a;
 }
 
 // Rows used to choose the weight layout at load; oneDNN's layouts depend on N and K only.
@@ -179,17 +159,17 @@ private:
         dnnl::memory dst(s.dst, cpu_engine(), y);
         dnnl::stream& stream = thread_stream();
         std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_WEIGHTS, weights_mem_}, {DNNL_ARG_DST, dst}};
-        if (s.scratch_bytes > 0) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(s.scratch_desc, cpu_engine(), shared_scratch(s.scratch_bytes));
+        if (s.scratch_bytes > 0) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(s.scratch_desc, cpu_engine(), shared_buffer(Shared::Scratch, s.scratch_bytes));
         const auto* xf = static_cast<const float*>(x);
         if (x_is_bf16) {
             args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), const_cast<void*>(x));
         } else if (precision_ == Precision::BF16) {
             dnnl::memory src(s.src_f32, cpu_engine(), const_cast<float*>(xf));
-            dnnl::memory converted(s.src, cpu_engine(), shared_converted_input(s.src.get_size()));
+            dnnl::memory converted(s.src, cpu_engine(), shared_buffer(Shared::ConvertedInput, s.src.get_size()));
             s.convert.execute(stream, src, converted);
             args[DNNL_ARG_SRC] = converted;
         } else if (precision_ == Precision::INT8) {
-            void* q = shared_converted_input(static_cast<std::size_t>(rows * in_));
+            void* q = shared_buffer(Shared::ConvertedInput, static_cast<std::size_t>(rows * in_));
             set_int8_arguments(xf, q, rows * in_, args);
             args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), q);
         } else {
@@ -222,14 +202,8 @@ private:
         const float* w = weight.data<float>();
         weight_scales_.resize(out_);
         quantized_weight_.resize(out_ * in_);
-        for (int64_t n = 0; n < out_; ++n) {
-            float max_abs = 0.0f;
-            for (int64_t k = 0; k < in_; ++k) max_abs = std::max(max_abs, std::fabs(w[n * in_ + k]));
-            weight_scales_[n] = int8_scale(max_abs);
-            const float inverse = int8_inverse_scale(max_abs);
-            for (int64_t k = 0; k < in_; ++k)
-                quantized_weight_[n * in_ + k] = static_cast<int8_t>(int8_quantize(w[n * in_ + k], inverse));
-        }
+        for (int64_t n = 0; n < out_; ++n)
+            weight_scales_[n] = int8_quantize_channel(w + n * in_, in_, quantized_weight_.data() + n * in_);
     }
 
     void set_attributes() {
@@ -269,7 +243,7 @@ private:
 
     // Quantizes x (n floats) into q and sets the arguments that carry its scale and zero point.
     void set_int8_arguments(const float* x, void* q, int64_t n, std::unordered_map<int, dnnl::memory>& args) {
-        const Int8Asymmetric a = quantize_input(x, static_cast<uint8_t*>(q), n, int8_input_levels());
+        const Int8Asymmetric a = int8_quantize_input(x, static_cast<uint8_t*>(q), n, int8_input_levels());
         zero_point_ = a.zero;
         args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_mem_;
         if (int8_form_ == Int8Form::ScalePostOps) {

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <stdexcept>
 #include <vector>
 
 #include "kernels/int8_quantization.h"
@@ -28,15 +27,12 @@ public:
         if (ldy == 0) ldy = out_;
         const float* bias = spec_.bias.defined() ? spec_.bias.data<float>() : nullptr;
         // int8: one scale and zero point for the whole input, as the oneDNN path takes it here.
-        float lo = 0.0f, hi = 0.0f;
-        if (precision_ == Precision::INT8)
-            for (int64_t i = 0; i < rows * in_; ++i) {
-                lo = std::min(lo, x[i]);
-                hi = std::max(hi, x[i]);
-            }
-        const float levels = int8_input_levels();
-        const Int8Asymmetric asym = int8_asymmetric(lo, hi, levels);
-        const float input_scale = asym.scale;
+        std::vector<uint8_t> quantized;
+        Int8Asymmetric asym;
+        if (precision_ == Precision::INT8) {
+            quantized.resize(static_cast<std::size_t>(rows * in_));
+            asym = int8_quantize_input(x, quantized.data(), rows * in_, int8_input_levels());
+        }
         // Rows are independent: spread over threads only so that full-size models finish.
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < rows; ++i) {
@@ -45,13 +41,13 @@ public:
             if (precision_ == Precision::BF16)
                 for (float& v : xr) v = round_to_bf16(v);
             if (precision_ == Precision::INT8)  // the integers (less the zero point), held exactly in floats
-                for (float& v : xr)
-                    v = static_cast<float>(int8_quantize(v, asym.inverse_scale, asym.zero, 0.0f, levels) - asym.zero);
+                for (int64_t p = 0; p < in_; ++p)
+                    xr[p] = static_cast<float>(quantized[i * in_ + p]) - static_cast<float>(asym.zero);
             for (int64_t j = 0; j < out_; ++j) {
                 double acc = 0.0;
                 const float* w = weight_.data() + j * in_;
                 for (int64_t p = 0; p < in_; ++p) acc += static_cast<double>(xr[p]) * w[p];
-                if (precision_ == Precision::INT8) acc *= static_cast<double>(weight_scales_[j]) * input_scale;
+                if (precision_ == Precision::INT8) acc *= static_cast<double>(weight_scales_[j]) * asym.scale;
                 if (bias) acc += bias[j];
                 float v = static_cast<float>(acc);
                 float& dst = y[i * ldy + j];
@@ -69,11 +65,7 @@ private:
         weight_scales_.resize(out_);
         for (int64_t j = 0; j < out_; ++j) {
             float* w = weight_.data() + j * in_;
-            float max_abs = 0.0f;
-            for (int64_t p = 0; p < in_; ++p) max_abs = std::max(max_abs, std::fabs(w[p]));
-            weight_scales_[j] = int8_scale(max_abs);
-            const float inverse = int8_inverse_scale(max_abs);
-            for (int64_t p = 0; p < in_; ++p) w[p] = static_cast<float>(int8_quantize(w[p], inverse));
+            weight_scales_[j] = int8_quantize_channel(w, in_, w);  // in place: each value read before it is written
         }
     }
 
@@ -87,10 +79,6 @@ private:
 
 std::unique_ptr<Linear> make_reference_linear(LinearSpec spec, Precision precision) {
     return std::make_unique<ReferenceLinear>(std::move(spec), precision);
-}
-
-void Linear::forward_bf16(const void*, bool, void*, bool, int64_t, int64_t) {
-    throw std::logic_error("this linear layer takes and gives float32 only");
 }
 
 float round_to_bf16(float x) {
