@@ -182,18 +182,13 @@ void bind_model(py::module_& m) {
         .def(
             "pixel_values",
             [](Model& self, const py::handle& video) {
+                FloatArray out;
                 if (py::isinstance<py::array>(video)) {
                     const ByteArray frames = from_numpy<uint8_t>(video, "video", 4);
-                    FloatArray out;
-                    {
-                        py::gil_scoped_release release;
-                        out = self.pixel_values(frames);
-                    }
-                    return to_numpy(std::move(out));
-                }
-                const std::string path = py::str(video);
-                FloatArray out;
-                {
+                    py::gil_scoped_release release;
+                    out = self.pixel_values(frames);
+                } else {
+                    const std::string path = py::str(video);
                     py::gil_scoped_release release;
                     out = self.pixel_values(path);
                 }
