@@ -22,16 +22,6 @@ py::array_t<T> to_numpy(Array<T>&& a) {
     return py::array_t<T>(a.shape, values->data(), owner);
 }
 
-// `value` as an Array<T> of `ndim` dimensions (any when 0); `name` goes into the ValueError.
-template <typename T>
-struct InPlace;
-template <typename T>
-InPlace<T> view_numpy(const py::handle& value, const char* name, int ndim);
-
-// A copy, for the calls whose library side takes owned arrays (verify, frames for pixel_values).
-template <typename T>
-Array<T> from_numpy(const py::handle& value, const char* name, int ndim);
-
 // An input read in place: `array` keeps the memory alive (and is the converted copy when the
 // caller's was of another dtype or layout) while `view` points into it.
 template <typename T>
@@ -40,6 +30,7 @@ struct InPlace {
     ArrayView<T> view;
 };
 
+// `value` as a view of `ndim` dimensions (any when 0); `name` goes into the ValueError.
 template <typename T>
 InPlace<T> view_numpy(const py::handle& value, const char* name, int ndim) {
     py::array array = py::array::ensure(value);
@@ -57,10 +48,7 @@ InPlace<T> view_numpy(const py::handle& value, const char* name, int ndim) {
     return in;
 }
 
-}  // namespace vivid::python
-
-namespace vivid::python {
-
+// A copy, for the calls whose library side takes owned arrays (verify, frames for pixel_values).
 template <typename T>
 Array<T> from_numpy(const py::handle& value, const char* name, int ndim) {
     const InPlace<T> in = view_numpy<T>(value, name, ndim);
