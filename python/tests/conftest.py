@@ -2,7 +2,7 @@
 import json
 import os
 import pathlib
-import struct
+import sys
 
 import numpy as np
 import pytest
@@ -12,39 +12,17 @@ CASES = SOURCE / "tests" / "conformance" / "cases"
 VIDEO = SOURCE / "tests" / "data" / "video" / "cases" / "h264_yuv420p_bframes" / "video.mp4"
 CLI = os.environ.get("VIVID_CLI", str(SOURCE / "build" / "vivid"))
 
-_DTYPES = {"F32": np.float32, "U8": np.uint8, "BOOL": np.bool_, "I64": np.int64, "F64": np.float64}
+# The repository's numpy-only safetensors reader and writer (bench/ and tests/data/ use it too).
+sys.path.insert(0, str(SOURCE / "bench"))
+import safetensors_io  # noqa: E402
 
-
-def read_safetensors(path):
-    """A safetensors file as {name: numpy array} (the format is an 8-byte header length, JSON, data)."""
-    raw = pathlib.Path(path).read_bytes()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, t in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = t["data_offsets"]
-        out[name] = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=_DTYPES[t["dtype"]]).reshape(t["shape"])
-    return out
+read_safetensors = safetensors_io.load
 
 
 @pytest.fixture(scope="session")
 def cases():
     return sorted(p.name for p in CASES.iterdir()
                   if (p / "expected" / "outputs.safetensors").exists() and (p / "expected" / "config.json").exists())
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, a in tensors.items():
-        a = np.ascontiguousarray(a, dtype=np.float32)
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    pathlib.Path(path).write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 @pytest.fixture(scope="session")
@@ -80,5 +58,5 @@ def small_vivit(tmp_path_factory):
         for ln in ("layernorm_before", "layernorm_after"):
             w[p + ln + ".weight"] = np.ones(d)
             w[p + ln + ".bias"] = np.zeros(d)
-    write_safetensors(folder / "model.safetensors", w)
+    safetensors_io.save(str(folder / "model.safetensors"), {k: np.asarray(v, np.float32) for k, v in w.items()})
     return str(folder), (1, frames, 3, image, image)
