@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
+#include "video/clip_batch.h"
 #include "video/ffmpeg_decoder.h"
 #include "video/video_reader.h"
 #include "vivid/vivid.h"
@@ -76,20 +76,15 @@ std::optional<VideoWindow> WindowReader::next() {
         w.end_frame = index_;
         w.start = held_.at(start).time;
         w.end = frame_time_;
-        const Tensor& first = held_.at(start).pixels;
-        const int64_t frame_floats = first.numel();
-        w.pixel_values = Tensor::uninitialized(DType::F32, {static_cast<int64_t>(offsets_.size()), first.size(1),
-                                                            first.size(2), first.size(3)});
-        float* dst = w.pixel_values.data_mut<float>();
-        for (std::size_t k = 0; k < offsets_.size(); ++k)
-            std::memcpy(dst + k * frame_floats, held_.at(start + offsets_[k]).pixels.data<float>(),
-                        sizeof(float) * frame_floats);
+        std::vector<Tensor> frames;  // each (1, C, H', W')
+        for (int64_t offset : offsets_) frames.push_back(held_.at(start + offset).pixels);
+        const Shape& frame = frames.front().shape();
+        w.pixel_values = stack_clips(frames, path_).reshape({static_cast<int64_t>(frames.size()), frame[1], frame[2], frame[3]});
         ++next_window_;
         held_.erase(held_.begin(), held_.lower_bound(next_window_ * stride_));
-        any_window_ = true;
         return w;
     }
-    if (!any_window_)
+    if (next_window_ == 0)
         throw Error(path_, "has " + std::to_string(index_) + " frames; a window of " +
                                std::to_string(offsets_.size()) + " frames at this frame sampling rate spans " +
                                std::to_string(span_));

@@ -67,7 +67,6 @@ private:
     Tensor frame_;               // uint8 (1, H, W, 3)
     double frame_time_ = 0;
     int64_t next_window_ = 0;    // the first window not yet returned
-    bool any_window_ = false;
     struct Held {
         Tensor pixels;  // (1, C, H', W')
         double time = 0;
