@@ -102,8 +102,7 @@ FloatArray Model::pixel_values(const ByteArray& frames) {
 
 namespace {
 
-Outputs run_forward(VideoModel& model, const Tensor& pv, const Tensor& mask) {
-    const ModelOutputs out = model.forward(pv, mask.defined() ? &mask : nullptr);
+Outputs public_outputs(const ModelOutputs& out) {
     Outputs result{float_array(out.logits), std::nullopt};
     if (out.loss.defined()) result.loss = out.loss.to_float32().data<float>()[0];
     return result;
@@ -113,14 +112,14 @@ Outputs run_forward(VideoModel& model, const Tensor& pv, const Tensor& mask) {
 
 Outputs Model::forward(const FloatView& pixel_values, const ByteView* bool_masked_pos) {
     ThreadScope scope(impl_->threads);
-    return run_forward(*impl_->model, view_of(pixel_values, "pixel_values"),
-                       bool_masked_pos ? view_of(*bool_masked_pos, "bool_masked_pos") : Tensor());
+    const Tensor mask = bool_masked_pos ? view_of(*bool_masked_pos, "bool_masked_pos") : Tensor();
+    return public_outputs(impl_->forward(view_of(pixel_values, "pixel_values"), mask.defined() ? &mask : nullptr));
 }
 
 Outputs Model::forward(const FloatArray& pixel_values, const ByteArray* bool_masked_pos) {
     ThreadScope scope(impl_->threads);
-    return run_forward(*impl_->model, view_of(pixel_values, "pixel_values"),
-                       bool_masked_pos ? view_of(*bool_masked_pos, "bool_masked_pos") : Tensor());
+    const Tensor mask = bool_masked_pos ? view_of(*bool_masked_pos, "bool_masked_pos") : Tensor();
+    return public_outputs(impl_->forward(view_of(pixel_values, "pixel_values"), mask.defined() ? &mask : nullptr));
 }
 
 std::vector<Prediction> Model::top_labels(const FloatArray& logits, int top_k) const {

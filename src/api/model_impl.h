@@ -1,6 +1,7 @@
 // What a vivid::Model holds, shared by the files that implement its calls.
 #pragma once
 
+#include <mutex>
 #include <optional>
 
 #include "api/arrays.h"
@@ -15,7 +16,11 @@ struct Model::Impl {
     Options options;
     int threads = 1;
     ModelInfo info;
+    // The network holds per-call buffers (activations, oneDNN primitives made on first use), so
+    // calls from several threads take turns here; each forward already uses all `threads`.
+    // Decoding and preprocessing run outside the lock, so they overlap another caller's forward.
     std::unique_ptr<VideoModel> model;
+    std::mutex model_mutex;
     // The image processor: parsed at load, but a bad file only matters once a video is used.
     std::optional<PreprocessorConfig> processor;
     std::optional<Error> processor_error;
@@ -54,9 +59,17 @@ struct Model::Impl {
         return video_pixel_values(video, require_processor(), sampling, options.crops);
     }
 
-    FloatArray logits(const Tensor& pixel_values) {
-        return float_array(model->forward(pixel_values, nullptr).logits);
+    ModelOutputs forward(const Tensor& pixel_values, const Tensor* bool_masked_pos) {
+        std::lock_guard<std::mutex> lock(model_mutex);
+        return model->forward(pixel_values, bool_masked_pos);
     }
+
+    Tensor features(const Tensor& pixel_values) {
+        std::lock_guard<std::mutex> lock(model_mutex);
+        return model->features(pixel_values);
+    }
+
+    FloatArray logits(const Tensor& pixel_values) { return float_array(forward(pixel_values, nullptr).logits); }
 };
 
 }  // namespace vivid

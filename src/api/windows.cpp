@@ -84,7 +84,7 @@ WindowFeatures Model::features(const std::string& video, const WindowOptions& op
     const WindowPlan plan = plan_for(impl_->info, impl_->options);
     out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
-        const Tensor f = impl_->model->features(pixel_values);
+        const Tensor f = impl_->features(pixel_values);
         hidden = f.size(1);
         values.insert(values.end(), f.data<float>(), f.data<float>() + f.numel());
         out.windows.insert(out.windows.end(), windows.begin(), windows.end());
@@ -102,7 +102,7 @@ Timeline Model::timeline(const std::string& video, const WindowOptions& options,
     const WindowPlan plan = plan_for(impl_->info, impl_->options);
     out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
-        const FloatArray logits = float_array(impl_->model->forward(pixel_values, nullptr).logits);
+        const FloatArray logits = float_array(impl_->forward(pixel_values, nullptr).logits);
         const int64_t labels = logits.shape[1];
         for (std::size_t i = 0; i < windows.size(); ++i) {
             FloatArray row{{1, labels}, {logits.values.begin() + i * labels, logits.values.begin() + (i + 1) * labels}};
