@@ -1,14 +1,17 @@
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "test_support.h"
 
@@ -115,6 +118,31 @@ std::string read_bytes(const std::filesystem::path& path) {
     std::ostringstream s;
     s << f.rdbuf();
     return s.str();
+}
+
+std::string read_fifo(const std::filesystem::path& fifo, double seconds) {
+    // Opened without blocking, so a writer that never comes (a FIFO renamed over) ends in time.
+    const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return {};
+    std::string got;
+    bool writer_seen = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        char buf[65536];
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            got.append(buf, static_cast<std::size_t>(n));
+            writer_seen = true;
+        } else if (n == 0 && writer_seen) {
+            break;  // the writer closed
+        } else if (n == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // no writer yet: POLLHUP at once
+        }
+    }
+    ::close(fd);
+    return got;
 }
 
 uint64_t fnv1a64(std::string_view data) {

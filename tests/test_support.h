@@ -46,6 +46,9 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 // FNV-1a 64 of `data`: the hash the golden-data scripts under tests/data/ also compute.
 uint64_t fnv1a64(std::string_view data);
 std::string read_bytes(const std::filesystem::path& path);
+// What writers send into `fifo` until the first one closes it, or until `seconds` pass (a
+// writer that never opens it does not hang the test).
+std::string read_fifo(const std::filesystem::path& fifo, double seconds = 20);
 // n values from a normal(0, scale) generator seeded with `seed` (the same on every machine).
 std::vector<float> random_normal(std::size_t n, unsigned seed, float scale = 1.0f);
 

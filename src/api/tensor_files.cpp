@@ -59,6 +59,6 @@ void write_tensor_file(const std::string& path, const TensorFile& tensors) {
 
 void write_npy_file(const std::string& path, const FloatArray& array) { write_npy(path, view_of(array, path)); }
 
-void write_text_file(const std::string& path, const std::string& text) { write_file_atomically(path, text); }
+void write_text_file(const std::string& path, const std::string& text) { write_output_file(path, text); }
 
 }  // namespace vivid

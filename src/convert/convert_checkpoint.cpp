@@ -111,8 +111,8 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
 void save_hf_folder(const ConvertedModel& model, const std::string& dir, bool replace) {
     build_directory_atomically(dir, replace, [&](const fs::path& tmp) {
         write_safetensors((tmp / kWeightsFile).string(), model.weights);
-        write_file_atomically(tmp / kConfigFile, model.config_json);
-        write_file_atomically(tmp / kPreprocessorConfigFile, model.preprocessor_json);
+        write_output_file(tmp / kConfigFile, model.config_json);
+        write_output_file(tmp / kPreprocessorConfigFile, model.preprocessor_json);
     });
 }
 

@@ -1,6 +1,7 @@
 #include "core/atomic_output.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,28 +45,42 @@ std::string hidden_name(const fs::path& dir, const char* kind) {
 
 }  // namespace
 
-void write_file_atomically(const fs::path& path, std::span<const std::byte> bytes) {
+void write_output_file(const fs::path& path, std::span<const std::byte> bytes) {
     const std::span<const std::byte> pieces[] = {bytes};
-    write_file_atomically(path, pieces);
+    write_output_file(path, pieces);
 }
 
-void write_file_atomically(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
-    const fs::path tmp = path.parent_path() / hidden_name(path, ".tmp.");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(path.string(), std::string("cannot create: ") + std::strerror(errno));
+namespace {
+
+// Writes every piece to an open descriptor, in order; false with errno set on failure.
+bool write_all(int fd, std::span<const std::span<const std::byte>> pieces) {
     for (const auto& bytes : pieces) {
         std::size_t done = 0;
         while (done < bytes.size()) {
             ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                int e = errno;
-                ::close(fd);
-                ::unlink(tmp.c_str());
-                throw Error(path.string(), std::string("cannot write: ") + std::strerror(e));
-            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return false;
             done += static_cast<std::size_t>(n);
         }
+    }
+    return true;
+}
+
+// A stream (standard output, a FIFO, a terminal, /dev/null): written to in place, never
+// replaced; renaming a file over /dev/null would turn it into a regular file.
+void write_stream(const fs::path& shown, int fd, std::span<const std::span<const std::byte>> pieces) {
+    if (!write_all(fd, pieces)) throw Error(shown.string(), std::string("cannot write: ") + std::strerror(errno));
+}
+
+void write_atomically(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
+    const fs::path tmp = path.parent_path() / hidden_name(path, ".tmp.");
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error(path.string(), std::string("cannot create: ") + std::strerror(errno));
+    if (!write_all(fd, pieces)) {
+        int e = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw Error(path.string(), std::string("cannot write: ") + std::strerror(e));
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         int e = errno;
@@ -80,12 +95,75 @@ void write_file_atomically(const fs::path& path, std::span<const std::span<const
     fsync_path(path.parent_path().empty() ? fs::path(".") : path.parent_path(), O_RDONLY);
 }
 
-void write_file_atomically(const fs::path& path, const std::string& text) {
-    write_file_atomically(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
+// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: this process's own descriptor N, written
+// through (sharing its offset) even when it is a regular file the shell opened; -1 otherwise.
+int own_descriptor(const fs::path& path) {
+    const std::string p = path.lexically_normal().string();
+    if (p == "/dev/stdout") return STDOUT_FILENO;
+    if (p == "/dev/stderr") return STDERR_FILENO;
+    for (const std::string prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+        if (p.rfind(prefix, 0) != 0 || p.size() == prefix.size() || p.size() > prefix.size() + 9) continue;
+        const std::string digits = p.substr(prefix.size());
+        if (digits.find_first_not_of("0123456789") == std::string::npos) return std::stoi(digits);
+    }
+    return -1;
 }
 
-void build_directory_atomically(const fs::path& dir, bool replace,
+}  // namespace
+
+fs::path follow_links(const fs::path& path) {
+    fs::path p = path;
+    for (int hops = 0; hops < 40; ++hops) {  // 40: the kernel's own limit (ELOOP)
+        std::error_code ec;
+        if (!fs::is_symlink(fs::symlink_status(p, ec))) return p;
+        const fs::path target = fs::read_symlink(p, ec);
+        if (ec) throw Error(path.string(), "cannot read the symbolic link: " + ec.message());
+        p = target.is_absolute() ? target : p.parent_path() / target;
+    }
+    throw Error(path.string(), "too many levels of symbolic links");
+}
+
+void write_output_file(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
+    if (path == "-") {
+        std::fflush(stdout);  // what the caller printed before comes first
+        return write_stream("standard output", STDOUT_FILENO, pieces);
+    }
+    if (const int fd = own_descriptor(path); fd >= 0) {
+        if (fd == STDOUT_FILENO) std::fflush(stdout);
+        return write_stream(path, fd, pieces);
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+        // Opened through the name given, so /dev/stdout and /proc/self/fd/N work as the shell meant.
+        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) throw Error(path.string(), std::string("cannot open for writing: ") + std::strerror(errno));
+        try {
+            write_stream(path, fd, pieces);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+        return;
+    }
+    const fs::path target = follow_links(path);  // a link stays a link: its target gets the new bytes
+    std::error_code ec;
+    const fs::file_status status = fs::status(target, ec);
+    if (fs::exists(status) && !fs::is_regular_file(status))
+        throw Error(path.string(), fs::is_directory(status) ? "is a folder, not a file"
+                                                            : "is not a regular file, FIFO or character device; "
+                                                              "refusing to replace it");
+    write_atomically(target, pieces);
+}
+
+void write_output_file(const fs::path& path, const std::string& text) {
+    write_output_file(path, std::as_bytes(std::span<const char>(text.data(), text.size())));
+}
+
+void build_directory_atomically(const fs::path& given, bool replace,
                                 const std::function<void(const fs::path&)>& fill) {
+    if (given == "-") throw Error("-", "a model folder cannot be written to standard output; give a folder path");
+    const fs::path dir = follow_links(given);  // a link to a folder stays; the folder it names is replaced
     std::error_code ec;
     const bool exists = fs::exists(dir, ec);
     if (exists) {

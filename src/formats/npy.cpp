@@ -211,7 +211,7 @@ void write_npy(const std::string& path, const Tensor& t) {
     out += header;
     const Tensor dense = t.is_contiguous() ? t : t.contiguous_copy();
     out.append(reinterpret_cast<const char*>(dense.raw()), dense.nbytes());
-    write_file_atomically(path, out);
+    write_output_file(path, out);
 }
 
 }  // namespace vivid

@@ -45,7 +45,7 @@ void write_rgb_png(const std::string& path, const uint8_t* rgb, int height, int 
     png_set_rows(png, info, rows.data());
     png_write_png(png, info, PNG_TRANSFORM_IDENTITY, nullptr);
     png_destroy_write_struct(&png, &info);
-    write_file_atomically(path, std::span<const std::byte>(encoded));
+    write_output_file(path, std::span<const std::byte>(encoded));
 }
 
 }  // namespace vivid

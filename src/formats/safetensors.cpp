@@ -201,7 +201,7 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
     const std::vector<Tensor> dense = dense_tensors(tensors);
     std::vector<std::span<const std::byte>> pieces{std::as_bytes(std::span<const char>(preamble))};
     for (const Tensor& t : dense) pieces.emplace_back(t.raw(), t.nbytes());
-    write_file_atomically(path, pieces);
+    write_output_file(path, pieces);
 }
 
 }  // namespace vivid
