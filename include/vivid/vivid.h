@@ -2,14 +2,16 @@
 //
 // This is the library's whole public surface; everything else is private. In short:
 //
-//     vivid::Model model = vivid::Model::load("videomae-base-kinetics", {.threads = 4});
+//     vivid::Model model = vivid::Model::load("out/videomae-base-kinetics", {.threads = 4});  // a folder
 //     for (const vivid::Prediction& p : model.classify("clip.mp4", 5))
 //         std::printf("%.3f %s\n", p.score, p.label.c_str());
 //
 // A Model reads a Hugging Face model folder (config.json, model.safetensors or
 // pytorch_model.bin, preprocessor_config.json) and knows its own preprocessing and labels.
 // Every failure is a vivid::Error whose what() names the file (or input) and the problem.
-// A Model may be used from one thread at a time; separate Models run in parallel.
+// A Model may be called from several threads at once and answers each call as if alone: the
+// forwards take turns (each already uses the Model's `threads`), decoding and preprocessing
+// overlap. Separate Models run their forwards in parallel.
 #pragma once
 
 #include <array>

@@ -53,7 +53,7 @@ TEST(FeaturesCommand, OneRowPerWholeWindowAndARecordPerVideo) {
     EXPECT_EQ(f.shape(), (Shape{4, ok["hidden"].get<int64_t>()}));
     // Resumed: nothing is done again (the broken video is recorded, so it is skipped too).
     r = run_cli({"features", "--model", kModel.string(), (dir / "a.mp4").string(), (dir / "broken.mp4").string(),
-                 "--out", out.string(), "--resume"});
+                 "--out", out.string(), "--resume", "--stride", "4"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(json_lines(out / "features.jsonl").size(), 2u);
 }

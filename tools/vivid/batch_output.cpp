@@ -47,10 +47,16 @@ Shard choose_shard(const std::string& shard_flag, int shard_count) {
     return {};
 }
 
-RecordFile::RecordFile(const std::string& path, bool resume) : path_(path) {
+RecordFile::RecordFile(const std::string& path, bool resume, const Check& check) : path_(path) {
     if (path.empty()) return;
+    if (path == "-") {  // standard output: records as they are made, nothing to resume from
+        if (resume) throw Error("-", "standard output holds no records to resume from; give a file");
+        file_ = stdout;
+        return;
+    }
     std::error_code ec;
-    if (resume && std::filesystem::exists(path, ec)) {
+    // Only a regular file holds earlier records; a FIFO or /dev/null is appended to as it is.
+    if (resume && std::filesystem::is_regular_file(path, ec)) {
         std::ifstream in(path, std::ios::binary);
         std::string line;
         std::uintmax_t good_end = 0, offset = 0;
@@ -59,7 +65,10 @@ RecordFile::RecordFile(const std::string& path, bool resume) : path_(path) {
             offset += line.size() + (complete ? 1 : 0);
             if (!complete) break;
             const auto j = nlohmann::json::parse(line, nullptr, false);
-            if (j.is_object() && j.contains("path") && j["path"].is_string()) recorded_.insert(j["path"].get<std::string>());
+            if (j.is_object() && j.contains("path") && j["path"].is_string()) {
+                if (check) check(j);
+                recorded_.insert(j["path"].get<std::string>());
+            }
             good_end = offset;
         }
         in.close();
@@ -71,7 +80,7 @@ RecordFile::RecordFile(const std::string& path, bool resume) : path_(path) {
 }
 
 RecordFile::~RecordFile() {
-    if (file_) std::fclose(file_);
+    if (file_ && file_ != stdout) std::fclose(file_);
 }
 
 void RecordFile::append(const std::string& line) {

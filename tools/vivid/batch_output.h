@@ -6,8 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <set>
 #include <string>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "vivid/vivid.h"
 
@@ -18,10 +21,14 @@ namespace vivid::cli {
 Shard choose_shard(const std::string& shard_flag, int shard_count);
 
 // The --out file: records already there (for --resume) and appending, one flushed line at a
-// time. A last line cut short by a killed run is dropped before anything is appended.
+// time. A last line cut short by a killed run is dropped before anything is appended. "-" is
+// standard output; a FIFO or device is appended to as it is (it holds nothing to resume).
 class RecordFile {
 public:
-    RecordFile(const std::string& path, bool resume);  // empty path: no file
+    // Empty path: no file. On resume, `check` sees every complete record already there first
+    // (and throws to refuse a run whose settings differ from theirs).
+    using Check = std::function<void(const nlohmann::json& record)>;
+    RecordFile(const std::string& path, bool resume, const Check& check = {});
     ~RecordFile();
     RecordFile(const RecordFile&) = delete;
     RecordFile& operator=(const RecordFile&) = delete;

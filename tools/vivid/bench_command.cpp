@@ -112,10 +112,11 @@ void bench(const BenchArgs& a) {
                 std::fprintf(stderr, "vivid: warning: %s ran oneDNN's reference loop (%s): expect it to be slow\n",
                              kind.c_str(), impl.c_str());
     if (info.pretraining) j["num_masked"] = masked;
+    std::FILE* to = messages_for(a.output);  // --save-outputs - keeps stdout for the tensors
     if (a.json) {
-        std::printf("%s\n", j.dump().c_str());
+        std::fprintf(to, "%s\n", j.dump().c_str());
     } else {
-        std::printf("%s: %s, batch %lld, %d threads, %s: median %.4g s, min %.4g s over %d reps; %.4g GFLOP per "
+        std::fprintf(to, "%s: %s, batch %lld, %d threads, %s: median %.4g s, min %.4g s over %d reps; %.4g GFLOP per "
                     "forward, %.4g GFLOP/s; peak RSS %.0f MB\n",
                     a.model_dir.c_str(), info.architecture.c_str(), static_cast<long long>(batch), threads, precision,
                     median, j["seconds_min"].get<double>(), a.reps, gflop, j["gflop_per_second_median"].get<double>(),

@@ -1,6 +1,7 @@
 // vivid classify: video files or folders -> top-k labels with softmax probabilities, like the
-// HF video-classification pipeline. One video prints its labels (or [{"score", "label"}] with
-// --json); a batch (several videos, folders, --list, --out or --jsonl) writes one JSON Lines
+// HF video-classification pipeline. One video prints its labels; --json always prints one JSON
+// document (one video: the pipeline's [{"score", "label"}]; a batch: an array of records), and
+// --jsonl streams one record per line as each video is done. A batch (several videos, folders, --list, --out or --jsonl) writes one JSON Lines
 // record per video, goes on past a bad video, can be sharded over machines and resumed.
 #include <unistd.h>
 
@@ -74,7 +75,7 @@ void classify_batch(Model& model, const ClassifyArgs& a) {
     std::vector<std::string> todo;
     for (const std::string& v : videos)
         if (!out.has(v)) todo.push_back(v);
-    const bool records_on_stdout = a.jsonl || a.json;
+    Record all = Record::array();  // --json: the records as one JSON array, printed at the end
     Progress progress(static_cast<int64_t>(todo.size()), static_cast<int64_t>(videos.size() - todo.size()));
     int64_t failed = 0;
     model.classify_each(
@@ -82,9 +83,11 @@ void classify_batch(Model& model, const ClassifyArgs& a) {
         [&](const VideoResult& r) {
             const std::string line = record(r).dump();
             out.append(line);
-            if (records_on_stdout) {
+            if (a.jsonl) {
                 std::printf("%s\n", line.c_str());
                 std::fflush(stdout);
+            } else if (a.json) {
+                all.push_back(record(r));
             } else if (a.out.empty()) {
                 if (r.error.empty()) {
                     std::printf("%s\n", r.path.c_str());
@@ -99,6 +102,7 @@ void classify_batch(Model& model, const ClassifyArgs& a) {
             progress.step(!r.error.empty());
         },
         a.prefetch, a.batch);
+    if (a.json && !a.jsonl) std::printf("%s\n", all.dump().c_str());
     progress.finish();
     if (failed > 0) std::exit(1);
 }
@@ -116,14 +120,16 @@ void add_classify_command(CLI::App& app) {
     cmd->add_option("--model", a->model_dir, "HF model folder")->required();
     cmd->add_option("inputs", a->inputs, "video files (or .npy uint8 clips) and folders (searched recursively)");
     cmd->add_option("--list", a->list_file, "a file naming one video (or folder) per line");
-    cmd->add_option("--top-k", a->top_k, "how many labels per video (default 5)")->check(CLI::PositiveNumber);
-    cmd->add_flag("--json", a->json, "one video: JSON like the HF pipeline; several: JSON Lines records");
+    cmd->add_option("--top-k", a->top_k, "how many labels per video (default 5)")->check(at_least(1));
+    cmd->add_flag("--json", a->json,
+                  "print one JSON document: one video, the HF pipeline's [{score, label}]; several, an array of "
+                  "records at the end (--jsonl streams them)");
     cmd->add_flag("--jsonl", a->jsonl, "JSON Lines records on stdout, one per video");
     cmd->add_option("--out", a->out, "append JSON Lines records here, one per video, flushed as each is done");
     cmd->add_flag("--resume", a->resume, "skip the videos --out already records")->needs("--out");
     add_shard_options(*cmd, a->shard, a->shard_count);
     cmd->add_option("--prefetch", a->prefetch, "videos decoded ahead of the model (default 2; 0: one at a time)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(at_least(0));
     cmd->add_option("--batch", a->batch, "videos already decoded that share one forward (default 1)")
         ->check(CLI::Range(1, 64));
     add_video_options(*cmd, a->options);

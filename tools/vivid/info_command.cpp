@@ -15,9 +15,8 @@ namespace {
 struct InfoArgs {
     std::string model_dir;
     bool json = false;
+    Options options;
 };
-
-
 
 void print_text(const nlohmann::json& j) {
     std::printf("%s: %s\n", j["model"].get<std::string>().c_str(), j["architecture"].get<std::string>().c_str());
@@ -50,8 +49,9 @@ void add_info_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("info", "describe a model folder: architecture, size, work, input, labels");
     cmd->add_option("--model", a->model_dir, "HF model folder (config.json + weights)")->required();
     cmd->add_flag("--json", a->json, "print one JSON object");
+    add_threads_option(*cmd, a->options);  // loading packs the weights on these threads
     cmd->callback([a]() {
-        const nlohmann::json j = describe_model(Model::load(a->model_dir), a->model_dir);
+        const nlohmann::json j = describe_model(Model::load(a->model_dir, a->options), a->model_dir);
         if (a->json)
             std::printf("%s\n", j.dump().c_str());
         else

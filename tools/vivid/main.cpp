@@ -2,6 +2,8 @@
 // stderr naming the file and the problem, and exit status 2.
 #include <cstdio>
 #include <exception>
+#include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,9 +22,37 @@ void add_registered_commands(CLI::App& app) {
     for (AddCommand add : registry()) add(app);
 }
 
+namespace {
+
+std::string number_text(double v) {
+    std::ostringstream out;
+    out << v;  // 1, 0.5, 1e+06: no trailing zeros
+    return out.str();
+}
+
+CLI::Validator number_check(std::function<bool(double)> ok, const std::string& rule) {
+    return CLI::Validator(
+        [ok, rule](std::string& text) -> std::string {
+            double v = 0;
+            if (!CLI::detail::lexical_cast(text, v)) return "'" + text + "' is not a number";
+            return ok(v) ? std::string() : text + " " + rule;
+        },
+        "", "");
+}
+
+}  // namespace
+
+CLI::Validator at_least(double minimum) {
+    return number_check([minimum](double v) { return v >= minimum; }, "is below " + number_text(minimum));
+}
+
+CLI::Validator above(double bound) {
+    return number_check([bound](double v) { return v > bound; }, "is not above " + number_text(bound));
+}
+
 void add_threads_option(CLI::App& cmd, Options& options) {
     cmd.add_option("--threads", options.threads, "worker threads (default: all cores, or OMP_NUM_THREADS)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(at_least(0));
 }
 
 void add_precision_option(CLI::App& cmd, Options& options) {
@@ -36,7 +66,7 @@ void add_precision_option(CLI::App& cmd, Options& options) {
 void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_option) {
     cmd.add_option("--frame-sampling-rate", options.frame_sampling_rate,
                    "take every R-th frame (HF pipeline rule; default 1)")
-        ->check(CLI::PositiveNumber);
+        ->check(at_least(1));
     if (!with_preprocessor_option) return;
     cmd.add_option("--preprocessor-config", options.preprocessor_config,
                    "preprocessor_config.json (default: the model folder's)");
@@ -45,23 +75,28 @@ void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_o
 void add_shard_options(CLI::App& cmd, std::string& shard, int& shard_count) {
     cmd.add_option("--shard", shard, "I/N: take part I (from 0) of N of the sorted videos");
     cmd.add_option("--shard-count", shard_count, "N parts, part from JOB_COMPLETION_INDEX (Kubernetes)")
-        ->check(CLI::PositiveNumber)
+        ->check(at_least(1))
         ->excludes("--shard");
 }
 
-void add_clip_options(CLI::App& cmd, Options& options) {
+void add_clip_options(CLI::App& cmd, Options& options, bool averaged_by_model) {
     cmd.add_option_function<std::string>(
            "--sampling",
            [&options](const std::string& s) { options.sampling = s == "uniform" ? Sampling::Uniform : Sampling::Pipeline; },
            "frame sampling: pipeline (HF default) or uniform (spread over the whole video)")
         ->check(CLI::IsMember({"pipeline", "uniform"}));
-    cmd.add_option("--clips", options.clips, "clips spread over the video; logits are averaged")
-        ->check(CLI::PositiveNumber);
-    cmd.add_option("--crops", options.crops, "1 (center) or 3 (start, center, end of the long side) crops per clip")
+    cmd.add_option("--clips", options.clips,
+                   averaged_by_model ? "clips spread over the video; their logits are averaged"
+                                     : "clips spread over the video (a leading clips axis on every output)")
+        ->check(at_least(1));
+    cmd.add_option("--crops", options.crops,
+                   averaged_by_model ? "1 (center) or 3 (start, center, end of the long side) crops per clip"
+                                     : "1 (center) or 3 (start, center, end of the long side) crops per clip, as "
+                                       "pixel_values rows")
         ->check(CLI::IsMember({1, 3}));
     cmd.add_option("--max-frames", options.max_frames,
                    "uniform/multi-clip sampling: refuse videos with more frames than this (default 500000)")
-        ->check(CLI::PositiveNumber);
+        ->check(at_least(1));
 }
 
 void add_masking_options(CLI::App& cmd, MaskRequest& mask) {
@@ -98,6 +133,8 @@ std::string describe(const std::string& name, const Array<T>& a) {
     return name + " [" + shape + "]";
 }
 
+std::FILE* messages_for(const std::string& output) { return output == "-" ? stderr : stdout; }
+
 void print_written(const std::string& path, const TensorFile& file) {
     std::string list;
     auto add = [&](const auto& named) {
@@ -106,7 +143,7 @@ void print_written(const std::string& path, const TensorFile& file) {
     add(file.bytes);
     add(file.indices);
     add(file.floats);
-    std::printf("wrote %s (%s)\n", path.c_str(), list.c_str());
+    std::fprintf(messages_for(path), "wrote %s (%s)\n", path.c_str(), list.c_str());
 }
 
 void rethrow_for_input(const Error& e, const std::string& pixel_values_from, const std::string& mask_from) {

@@ -45,9 +45,9 @@ void add_preprocess_command(CLI::App& app) {
     cmd->add_option("--video", a->video, "video file (anything FFmpeg reads) or .npy uint8 (T,H,W,3) clip")->required();
     cmd->add_option("--num-frames", a->num_frames, "frames per clip (the model's num_frames)")
         ->required()
-        ->check(CLI::PositiveNumber);
+        ->check(at_least(1));
     add_video_options(*cmd, a->options, false);
-    add_clip_options(*cmd, a->options);
+    add_clip_options(*cmd, a->options, false);
     cmd->add_option("--save-outputs", a->output, "output .safetensors (frames, indices, pixel_values)")->required();
     add_threads_option(*cmd, a->options);
     cmd->callback([a]() { preprocess(*a); });

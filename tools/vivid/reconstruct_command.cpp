@@ -35,7 +35,7 @@ void reconstruct(ReconstructArgs a) {
         rethrow_for_input(e, from_file ? a.pixel_values_file : a.video, a.mask_file.empty() ? "--mask-ratio" : a.mask_file);
     }
     write_reconstruction_png(a.out, r);
-    std::printf("loss %.6g\nwrote %s (rows: input, masked input, reconstruction; %lld frames)\n", r.loss,
+    std::fprintf(messages_for(a.out), "loss %.6g\nwrote %s (rows: input, masked input, reconstruction; %lld frames)\n", r.loss,
                 a.out.c_str(), static_cast<long long>(r.original.shape[0]));
 }
 

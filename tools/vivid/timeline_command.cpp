@@ -41,18 +41,18 @@ std::string json_lines(const Timeline& t) {
     return text;
 }
 
-void print_table(const Timeline& t) {
-    std::printf("%-9s %-9s %-6s  %s\n", "start", "end", "score", "label");
+void print_table(std::FILE* to, const Timeline& t) {
+    std::fprintf(to, "%-9s %-9s %-6s  %s\n", "start", "end", "score", "label");
     for (const Segment& s : t.segments)
-        std::printf("%9.2f %9.2f %6.3f  %s\n", s.start, s.end, s.score, s.label.c_str());
-    std::printf("(%zu windows, %zu segments)\n", t.windows.size(), t.segments.size());
+        std::fprintf(to, "%9.2f %9.2f %6.3f  %s\n", s.start, s.end, s.score, s.label.c_str());
+    std::fprintf(to, "(%zu windows, %zu segments)\n", t.windows.size(), t.segments.size());
 }
 
 void timeline(const TimelineArgs& a) {
     Model model = Model::load(a.model_dir, a.options);
     const Timeline t = model.timeline(a.video, a.window, a.top_k);
     if (!a.out.empty()) write_text_file(a.out, json_lines(t));
-    else print_table(t);
+    else print_table(messages_for(a.svg), t);  // --svg - keeps stdout for the picture
     if (!a.svg.empty()) write_text_file(a.svg, timeline_svg(t, a.video));
 }
 
@@ -61,7 +61,7 @@ void add_timeline_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("timeline", "labels per sliding window of a long video, merged into segments");
     cmd->add_option("--model", a->model_dir, "HF model folder (a classifier)")->required();
     cmd->add_option("video", a->video, "the video (or a .npy uint8 (T,H,W,3) array with --fps)")->required();
-    cmd->add_option("--top-k", a->top_k, "labels per window (default 5)")->check(CLI::PositiveNumber);
+    cmd->add_option("--top-k", a->top_k, "labels per window (default 5)")->check(at_least(1));
     cmd->add_option("--out", a->out, "write the JSON Lines here (windows, then segments) instead of a table");
     cmd->add_option("--svg", a->svg, "draw the segments on a time axis into this SVG file");
     add_window_options(*cmd, a->window);

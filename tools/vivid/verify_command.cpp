@@ -68,7 +68,7 @@ void add_verify_command(CLI::App& app) {
     cmd->add_option("--mask", a->mask, "bool_masked_pos safetensors (pre-training models)");
     cmd->add_option("--expect-logits", a->expect_logits, "comma-separated leading values of logits[0]")->required();
     cmd->add_option("--expect-loss", a->expect_loss, "expected loss (pre-training with --mask)");
-    cmd->add_option("--atol", a->atol, "absolute tolerance (default 1e-4)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--atol", a->atol, "absolute tolerance (default 1e-4)")->check(at_least(0));
     add_video_options(*cmd, a->options);
     add_threads_option(*cmd, a->options);
     cmd->callback([a, video, pv]() {

@@ -3,17 +3,18 @@
 
 #include <CLI/CLI.hpp>
 
+#include "command.h"
 #include "vivid/vivid.h"
 
 namespace vivid::cli {
 
 inline void add_window_options(CLI::App& cmd, WindowOptions& w) {
     cmd.add_option("--stride", w.stride, "frames between window starts (default: the window's span)")
-        ->check(CLI::PositiveNumber);
+        ->check(at_least(1));
     cmd.add_option("--stride-seconds", w.stride_seconds, "seconds between window starts, at the video's frame rate")
-        ->check(CLI::PositiveNumber)
+        ->check(above(0))
         ->excludes("--stride");
-    cmd.add_option("--fps", w.fps, "frame rate of a .npy input (it has no timestamps)")->check(CLI::PositiveNumber);
+    cmd.add_option("--fps", w.fps, "frame rate of a .npy input (it has no timestamps)")->check(above(0));
     cmd.add_option("--batch", w.batch, "windows per forward (default 1)")->check(CLI::Range(1, 256));
 }
 
