@@ -1,20 +1,26 @@
 // `vivid serve` on the loopback interface: every endpoint, 8 clients x 10 uploads at once with
 // every answer equal to `vivid classify`'s, hostile uploads (422, the service alive after), an
 // upload over the limit (413), a client that sends half a body and stops, and SIGTERM during a
-// request (the request completes, exit status 0).
+// request (the request completes, exit status 0). ServeUploads: how an upload may arrive (any
+// content type, chunked, no body, trickling, lying about its length) and what it may not take
+// (memory, the health check's thread, more than its deadline).
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "test_support.h"
@@ -228,6 +234,259 @@ std::string read_all(int fd) {
     char buf[4096];
     for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
     return out;
+}
+
+// A raw client connection, for what cpp-httplib's client will not send (lying lengths, no
+// length, chunks over the cap, trickles). Its reads give up after 10 s, so that a service that
+// waits for its 30 s read timeout fails a test instead of passing it late.
+class RawConnection {
+public:
+    explicit RawConnection(int port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) ADD_FAILURE() << "cannot connect";
+        const timeval ten{10, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &ten, sizeof ten);
+    }
+    ~RawConnection() { close(); }
+    // Before stopping the service: SIGTERM lets the requests in flight finish, and a half-sent
+    // upload is one until the service's read timeout.
+    void close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    // False once the service has closed its side (MSG_NOSIGNAL: no SIGPIPE for the test).
+    bool send(const std::string& bytes) {
+        return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    }
+    // The next answer's status line and headers ("" if none came within 10 s).
+    std::string head() {
+        std::string h;
+        char ch;
+        while (h.find("\r\n\r\n") == std::string::npos && ::recv(fd_, &ch, 1, 0) == 1) h += ch;
+        return h;
+    }
+    // The next answer's status (0 if none came within 10 s), its body read when it has a length.
+    int status() {
+        const std::string h = head();
+        if (h.rfind("HTTP/1.1 ", 0) != 0) return 0;
+        if (const auto at = h.find("Content-Length: "); at != std::string::npos) {
+            std::string body(std::stoul(h.substr(at + 16)), '\0');
+            if (!body.empty()) (void)!::recv(fd_, body.data(), body.size(), MSG_WAITALL);
+        }
+        return std::stoi(h.substr(9, 3));
+    }
+    bool answered_within(int ms) {
+        pollfd p{fd_, POLLIN, 0};
+        return ::poll(&p, 1, ms) > 0;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+std::string upload_head(const std::string& length_header) {
+    return "POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n" + length_header +
+           "\r\n\r\n";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// The service's peak resident memory (kB).
+long peak_rss_kb(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+// Waits (at most 10 s) until /metrics shows `line`; the last /metrics text.
+std::string metrics_showing(const Service& s, const std::string& line) {
+    auto c = s.client();
+    std::string text;
+    for (int i = 0; i < 200; ++i) {
+        if (auto r = c.Get("/metrics"); r) text = r->body;
+        if (text.find(line) != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return text;
+}
+
+// curl's default content type is form-urlencoded: cpp-httplib parsed such bodies as a form
+// and refused them over 8 kB (413) although the limit was 100 MB.
+TEST(ServeUploads, AnyContentTypeIsTheVideo) {
+    Service s;
+    const fs::path video = kVideos / "mpeg2_bframes_ts/video.ts";
+    const std::string bytes = test::read_bytes(video);
+    ASSERT_GT(bytes.size(), 8192u);
+    auto c = s.client();
+    for (const char* type : {"application/x-www-form-urlencoded", "text/plain", "video/mp4"}) {
+        auto r = c.Post("/v1/classify?top_k=2", bytes, type);
+        ASSERT_TRUE(r) << type;
+        ASSERT_EQ(r->status, 200) << type << ": " << r->body;
+        expect_same_labels(nlohmann::json::parse(r->body)["labels"], cli_labels(video, 2));
+    }
+    EXPECT_EQ(s.stop(), 0);
+}
+
+std::string chunked(const std::string& bytes, std::size_t piece) {
+    std::string out;
+    char size[32];
+    for (std::size_t at = 0; at < bytes.size(); at += piece) {
+        const std::size_t n = std::min(piece, bytes.size() - at);
+        std::snprintf(size, sizeof size, "%zx\r\n", n);
+        out += size + bytes.substr(at, n) + "\r\n";
+    }
+    return out + "0\r\n\r\n";
+}
+
+// A chunked body has no Content-Length to check: it was read whole, past --max-upload-mb.
+TEST(ServeUploads, AChunkedUploadIsCappedAndAcceptedUnderTheCap) {
+    Service s({"--max-upload-mb", "1"});
+    const fs::path video = kVideos / "h264_yuv420p_bframes/video.mp4";
+    RawConnection ok(s.port);
+    ASSERT_TRUE(ok.send(upload_head("Transfer-Encoding: chunked") + chunked(test::read_bytes(video), 1000)));
+    EXPECT_EQ(ok.status(), 200);
+    RawConnection over(s.port);
+    const auto start = std::chrono::steady_clock::now();
+    over.send(upload_head("Transfer-Encoding: chunked"));
+    const std::string piece = std::string("10000\r\n") + std::string(65536, 'x') + "\r\n";
+    for (int i = 0; i < 48 && over.send(piece); ++i) {  // 3 MB; the service may close before the end
+    }
+    EXPECT_EQ(over.status(), 413);
+    EXPECT_LT(seconds_since(start), 5.0);
+    EXPECT_EQ(s.client().Get("/healthz")->status, 200);
+    EXPECT_EQ(s.stop(), 0);
+}
+
+// The upload goes to the private temporary file as it arrives: 64 MB chunked cost 64 MB+ of
+// RAM (the whole body in a string) before.
+TEST(ServeUploads, AnUploadIsNotHeldInMemory) {
+    Service s({"--max-upload-mb", "100"});
+    auto c = s.client();
+    ASSERT_EQ(c.Post("/v1/classify", test::read_bytes(kVideos / "h264_yuv420p_bframes/video.mp4"),
+                     "application/octet-stream")->status, 200);
+    const long before = peak_rss_kb(s.pid);
+    RawConnection raw(s.port);
+    ASSERT_TRUE(raw.send(upload_head("Transfer-Encoding: chunked")));
+    const std::string piece = std::string("100000\r\n") + std::string(1 << 20, 'x') + "\r\n";
+    for (int i = 0; i < 64; ++i) ASSERT_TRUE(raw.send(piece));
+    ASSERT_TRUE(raw.send("0\r\n\r\n"));
+    EXPECT_EQ(raw.status(), 422) << "64 MB of 'x' is no video";
+    EXPECT_LT(peak_rss_kb(s.pid) - before, 32 * 1024) << "peak RSS before the upload " << before << " kB";
+    EXPECT_EQ(s.stop(), 0);
+}
+
+// The limit and the queue are known from the headers: a lying Content-Length was answered 413
+// only after the 30 s read timeout (cpp-httplib skipped the whole claimed body first), and a
+// full queue only after the body had arrived.
+TEST(ServeUploads, OverTheLimitOrAFullQueueIsAnsweredFromTheHeaders) {
+    Service s({"--max-upload-mb", "1", "--queue", "1"});
+    auto start = std::chrono::steady_clock::now();
+    RawConnection lying(s.port);
+    ASSERT_TRUE(lying.send(upload_head("Content-Length: 10000000000") + std::string(1000, 'x')));
+    EXPECT_EQ(lying.status(), 413);
+    EXPECT_LT(seconds_since(start), 5.0);
+    RawConnection expecting(s.port);  // curl sends Expect: 100-continue for big bodies
+    ASSERT_TRUE(expecting.send(upload_head("Expect: 100-continue\r\nContent-Length: 2000000")));
+    EXPECT_EQ(expecting.status(), 413) << "the body is not wanted: no 100 Continue";
+
+    RawConnection holder(s.port);  // the one upload in flight, half sent
+    ASSERT_TRUE(holder.send(upload_head("Content-Length: 100000") + std::string(1000, 'x')));
+    const std::string text = metrics_showing(s, "vivid_videos_in_flight 1");
+    ASSERT_NE(text.find("vivid_videos_in_flight 1"), std::string::npos) << text;
+    start = std::chrono::steady_clock::now();
+    RawConnection second(s.port);
+    ASSERT_TRUE(second.send(upload_head("Content-Length: 100000")));
+    const std::string head = second.head();
+    EXPECT_EQ(head.rfind("HTTP/1.1 503", 0), 0u) << head;
+    EXPECT_NE(head.find("Retry-After: 1"), std::string::npos) << head;
+    EXPECT_LT(seconds_since(start), 5.0);
+    holder.close();
+    EXPECT_EQ(s.stop(), 0);
+}
+
+// Ten uploads that trickle in held all of cpp-httplib's 8 threads: /healthz waited behind them.
+TEST(ServeUploads, HealthAndMetricsDoNotWaitBehindSlowUploads) {
+    Service s;
+    std::vector<std::unique_ptr<RawConnection>> slow;
+    for (int i = 0; i < 10; ++i) {
+        slow.push_back(std::make_unique<RawConnection>(s.port));
+        ASSERT_TRUE(slow.back()->send(upload_head("Content-Length: 1000000") + std::string(1000, 'x')));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    httplib::Client c("127.0.0.1", s.port);
+    c.set_read_timeout(10, 0);
+    const auto start = std::chrono::steady_clock::now();
+    auto r = c.Get("/healthz");
+    ASSERT_TRUE(r) << "no answer within 10 s";
+    EXPECT_EQ(r->status, 200);
+    r = c.Get("/metrics");
+    ASSERT_TRUE(r) << "no answer within 10 s";
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(seconds_since(start), 5.0);
+    slow.clear();
+    EXPECT_EQ(s.stop(), 0);
+}
+
+// An upload that keeps trickling (a byte each 200 ms, never idle for --timeout) held its
+// thread for as long as it liked; --upload-timeout bounds a request from first byte to last.
+TEST(ServeUploads, AnUploadHasAnOverallDeadline) {
+    Service s({"--upload-timeout", "2"});
+    RawConnection raw(s.port);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(raw.send(upload_head("Content-Length: 100000")));
+    while (seconds_since(start) < 15 && !raw.answered_within(200) && raw.send("x")) {
+    }
+    EXPECT_EQ(raw.status(), 408);
+    EXPECT_LT(seconds_since(start), 10.0);
+    EXPECT_EQ(s.stop(), 0);
+}
+
+// No Content-Length and no chunks is no body (HTTP/1.1); cpp-httplib read until the client
+// closed, so the 400 came after the 30 s timeout.
+TEST(ServeUploads, NoBodyIsRefusedAtOnce) {
+    Service s;
+    for (const char* length : {"", "Content-Length: 0"}) {
+        const auto start = std::chrono::steady_clock::now();
+        RawConnection raw(s.port);
+        ASSERT_TRUE(raw.send("POST /v1/classify HTTP/1.1\r\nHost: x\r\n" + std::string(length) +
+                             (*length ? "\r\n" : "") + "\r\n"));
+        EXPECT_EQ(raw.status(), 400) << "'" << length << "'";
+        EXPECT_LT(seconds_since(start), 5.0) << "'" << length << "'";
+    }
+    EXPECT_EQ(s.stop(), 0);
+}
+
+// A request that does not parse never reached the handler that started the clock: its time was
+// measured from the thread's previous request (here one whose body took 6 s).
+TEST(ServeUploads, AMalformedRequestIsTimedFromItsFirstByte) {
+    Service s;
+    const std::string bytes = test::read_bytes(kVideos / "h264_yuv420p_bframes/video.mp4");
+    RawConnection raw(s.port);
+    ASSERT_TRUE(raw.send(upload_head("Content-Length: " + std::to_string(bytes.size()))));
+    const std::size_t piece = bytes.size() / 6 + 1;
+    for (std::size_t at = 0; at < bytes.size(); at += piece) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        ASSERT_TRUE(raw.send(bytes.substr(at, piece)));
+    }
+    ASSERT_EQ(raw.status(), 200);
+    ASSERT_TRUE(raw.send("NOT AN HTTP REQUEST\r\n\r\n"));
+    EXPECT_EQ(raw.status(), 400);
+    const std::string counted = "vivid_request_duration_seconds_count{endpoint=\"other\"} 1";
+    const std::string text = metrics_showing(s, counted);
+    ASSERT_NE(text.find(counted), std::string::npos) << text;
+    EXPECT_NE(text.find("vivid_request_duration_seconds_bucket{endpoint=\"other\",le=\"5\"} 1"), std::string::npos)
+        << text;
+    EXPECT_EQ(s.stop(), 0);
 }
 
 TEST(Serve, OverTheLimitAndHalfABody) {
