@@ -3,7 +3,8 @@
 // upload over the limit (413), a client that sends half a body and stops, and SIGTERM during a
 // request (the request completes, exit status 0). ServeUploads: how an upload may arrive (any
 // content type, chunked, no body, trickling, lying about its length) and what it may not take
-// (memory, the health check's thread, more than its deadline).
+// (memory, the health check's thread, more than its deadline); HostileRequests replays
+// tests/hostile/requests.tsv.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "test_support.h"
@@ -488,6 +490,92 @@ TEST(ServeUploads, AMalformedRequestIsTimedFromItsFirstByte) {
         << text;
     EXPECT_EQ(s.stop(), 0);
 }
+
+// tests/hostile/requests.tsv: one hostile upload per line (see its header).
+struct HostileRequest {
+    std::string name, head, body, sending;
+    int status = 0;
+};
+
+void PrintTo(const HostileRequest& r, std::ostream* os) { *os << r.name; }
+
+std::vector<HostileRequest> load_hostile_requests() {
+    std::vector<HostileRequest> requests;
+    std::ifstream in(test::source_dir() / "tests/hostile/requests.tsv");
+    std::string line, status;
+    std::getline(in, line);  // the header line
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream fields(line);
+        HostileRequest r;
+        std::getline(fields, r.name, '\t');
+        std::getline(fields, r.head, '\t');
+        std::getline(fields, r.body, '\t');
+        std::getline(fields, r.sending, '\t');
+        std::getline(fields, status, '\t');
+        r.status = std::stoi(status);
+        requests.push_back(r);
+    }
+    return requests;
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+    for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+        s.replace(at, from.size(), to);
+    return s;
+}
+
+std::string request_body(const std::string& spec) {
+    if (spec == "none") return "";
+    if (spec == "video") return test::read_bytes(kVideos / "mpeg2_bframes_ts/video.ts");
+    const std::string kind = spec.substr(0, spec.find(':')), arg = spec.substr(spec.find(':') + 1);
+    if (kind == "x") return std::string(std::stoul(arg), 'x');
+    if (kind == "chunked-x") return chunked(std::string(std::stoul(arg), 'x'), 65536);
+    if (kind == "text") return replace_all(replace_all(arg, "\\r", "\r"), "\\n", "\n");
+    ADD_FAILURE() << "unknown body " << spec;
+    return "";
+}
+
+// Sends `bytes` a byte each 100 ms until the service answers or closes (at most 15 s).
+void trickle(RawConnection& raw, const std::string& bytes) {
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < bytes.size() && seconds_since(start) < 15; ++i)
+        if (raw.answered_within(100) || !raw.send(bytes.substr(i, 1))) return;
+}
+
+class HostileRequests : public ::testing::TestWithParam<HostileRequest> {};
+
+TEST_P(HostileRequests, AnsweredInTimeAndTheServiceGoesOn) {
+    const HostileRequest& r = GetParam();
+    Service s({"--max-upload-mb", "1", "--upload-timeout", "2"});
+    const std::string body = request_body(r.body);
+    const std::string head = replace_all(replace_all(r.head, "{length}", std::to_string(body.size())), "|", "\r\n") +
+                             "\r\n\r\n";
+    RawConnection raw(s.port);
+    const auto start = std::chrono::steady_clock::now();
+    if (r.sending == "whole") {
+        raw.send(head + body);  // the service may answer and close before the end
+    } else if (r.sending == "trickle-body") {
+        ASSERT_TRUE(raw.send(head));
+        trickle(raw, body);
+    } else {
+        ASSERT_EQ(r.sending, "trickle-head");
+        const std::size_t line_end = head.find("\r\n") + 2;
+        ASSERT_TRUE(raw.send(head.substr(0, line_end)));
+        trickle(raw, head.substr(line_end));
+    }
+    EXPECT_EQ(raw.status(), r.status);
+    EXPECT_LT(seconds_since(start), r.sending == "whole" ? 5.0 : 10.0);
+    auto health = s.client().Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    EXPECT_EQ(s.stop(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Uploads, HostileRequests, ::testing::ValuesIn(load_hostile_requests()),
+                         [](const ::testing::TestParamInfo<HostileRequest>& info) { return info.param.name; });
+
+TEST(HostileRequestList, HasTheUploadCases) { EXPECT_GE(load_hostile_requests().size(), 10u); }
 
 TEST(Serve, OverTheLimitAndHalfABody) {
     Service s({"--max-upload-mb", "1", "--timeout", "1"});
