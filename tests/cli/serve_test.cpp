@@ -4,7 +4,7 @@
 // request (the request completes, exit status 0). ServeUploads: how an upload may arrive (any
 // content type, chunked, no body, trickling, lying about its length) and what it may not take
 // (memory, the health check's thread, more than its deadline); HostileRequests replays
-// tests/hostile/requests.tsv.
+// tests/hostile/requests.tsv; ServeExample runs examples/serve's Kubernetes settings.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -576,6 +576,76 @@ INSTANTIATE_TEST_SUITE_P(Uploads, HostileRequests, ::testing::ValuesIn(load_host
                          [](const ::testing::TestParamInfo<HostileRequest>& info) { return info.param.name; });
 
 TEST(HostileRequestList, HasTheUploadCases) { EXPECT_GE(load_hostile_requests().size(), 10u); }
+
+// examples/serve/kubernetes.yaml, read as text: the first number after `key:` from `from` on.
+long manifest_number(const std::string& yaml, const std::string& key, std::size_t from = 0) {
+    const std::size_t at = yaml.find(key + ":", from);
+    if (at == std::string::npos) return -1;
+    return std::stol(yaml.substr(yaml.find_first_of("0123456789", at)));
+}
+
+std::vector<std::string> manifest_args(const std::string& yaml) {
+    std::vector<std::string> args;
+    const std::size_t begin = yaml.find("args: ["), end = yaml.find(']', begin);
+    if (begin == std::string::npos) return args;
+    std::istringstream list(yaml.substr(begin + 7, end - begin - 7));
+    for (std::string item; std::getline(list, item, ',');)
+        args.push_back(item.substr(item.find('"') + 1, item.rfind('"') - item.find('"') - 1));
+    return args;
+}
+
+// The number after `flag` in the manifest's args; -1 if it is not there.
+long arg_number(const std::vector<std::string>& args, const std::string& flag) {
+    const auto at = std::find(args.begin(), args.end(), flag);
+    return at == args.end() || at + 1 == args.end() ? -1 : std::stol(*(at + 1));
+}
+
+// The example deployment as written: the service starts with its arguments, its probes are
+// answered within their timeoutSeconds while --queue uploads trickle in, the memory limit holds
+// the memory-backed /tmp's --queue x --max-upload-mb, the grace period covers the preStop pause
+// and the slowest upload, a local image is not pulled, and local build folders stay out of the
+// image's build context.
+TEST(ServeExample, TheKubernetesManifestWorksWithTheService) {
+    const std::string yaml = test::read_bytes(test::source_dir() / "examples/serve/kubernetes.yaml");
+    std::vector<std::string> args = manifest_args(yaml);
+    ASSERT_FALSE(args.empty());
+    args.erase(std::find(args.begin(), args.end(), "--threads"), std::find(args.begin(), args.end(), "--threads") + 2);
+    const long queue = arg_number(args, "--queue"), upload_mb = arg_number(args, "--max-upload-mb");
+    const long deadline = arg_number(args, "--upload-timeout");
+    ASSERT_TRUE(queue > 0 && upload_mb > 0 && deadline > 0) << "--queue, --max-upload-mb, --upload-timeout: the limits "
+                                                                  "that size memory and the grace period";
+    const long memory_gib = manifest_number(yaml, "memory", yaml.find("limits:"));
+    EXPECT_GE(memory_gib * 1024, queue * upload_mb + 1024) << "uploads in a memory-backed /tmp, plus 1 GiB for the model";
+    EXPECT_NE(yaml.find("medium: Memory, sizeLimit: " + std::to_string(queue * upload_mb) + "Mi"), std::string::npos);
+    const long grace = manifest_number(yaml, "terminationGracePeriodSeconds");
+    const std::size_t pause = yaml.find("[\"sleep\", \"");
+    ASSERT_NE(pause, std::string::npos) << "no preStop pause";
+    EXPECT_GE(grace, std::stol(yaml.substr(pause + 11)) + deadline + 10) << "preStop, the slowest upload, its forward";
+    EXPECT_NE(yaml.find("imagePullPolicy: IfNotPresent"), std::string::npos);
+    const std::size_t image = yaml.find("image: ");
+    ASSERT_NE(image, std::string::npos);
+    const std::string name = yaml.substr(image + 7, yaml.find('\n', image) - image - 7);
+    EXPECT_TRUE(name.find(':') != std::string::npos && !name.ends_with(":latest")) << name << ": the policy is Always";
+    EXPECT_NE(yaml.find("accessModes: [ReadOnlyMany]"), std::string::npos) << "replicas on several nodes";
+    EXPECT_NE(test::read_bytes(test::source_dir() / ".dockerignore").find("\nbuild*\n"), std::string::npos);
+    const long probe_timeout = std::min(manifest_number(yaml, "timeoutSeconds", yaml.find("readinessProbe")),
+                                        manifest_number(yaml, "timeoutSeconds", yaml.find("livenessProbe")));
+    ASSERT_GT(probe_timeout, 0) << "probes without timeoutSeconds";
+
+    Service s(args);
+    std::vector<std::unique_ptr<RawConnection>> slow;
+    for (long i = 0; i < queue; ++i) {
+        slow.push_back(std::make_unique<RawConnection>(s.port));
+        ASSERT_TRUE(slow.back()->send(upload_head("Content-Length: 1000000") + std::string(1000, 'x')));
+    }
+    httplib::Client c("127.0.0.1", s.port);
+    c.set_read_timeout(probe_timeout, 0);
+    auto r = c.Get("/healthz");
+    ASSERT_TRUE(r) << "no answer within the probe's " << probe_timeout << " s";
+    EXPECT_EQ(r->status, 200);
+    slow.clear();
+    EXPECT_EQ(s.stop(), 0);
+}
 
 TEST(Serve, OverTheLimitAndHalfABody) {
     Service s({"--max-upload-mb", "1", "--timeout", "1"});
