@@ -1,28 +1,35 @@
 // vivid serve: an HTTP service that classifies uploaded videos, one more client of the library
-// (cpp-httplib from Debian). Uploads are decoded and preprocessed on the HTTP threads while the
-// model works on earlier ones; one forward runs at a time (up to --batch waiting requests share
-// it); a full queue answers 503. SIGTERM or SIGINT: stop accepting, finish what is in flight,
-// exit 0. One log line per request on stderr.
+// (cpp-httplib from Debian). Uploads stream to a private temporary file (serve_upload.h) and are
+// decoded and preprocessed on the HTTP threads while the model works on earlier ones; one forward
+// runs at a time (up to --batch waiting requests share it). Uploads in flight are capped at
+// --queue (503 from the headers); the HTTP threads are --queue plus spares, so health, metrics
+// and refusals never wait behind uploads, and each request has a deadline (serve_connection.h).
+// SIGTERM or SIGINT: stop accepting, finish what is in flight, exit 0. One log line per request
+// on stderr.
 #include <httplib.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "command.h"
 #include "model_description.h"
+#include "serve_connection.h"
 #include "serve_metrics.h"
+#include "serve_upload.h"
 
 namespace vivid::cli {
 namespace {
@@ -35,6 +42,7 @@ struct ServeArgs {
     int batch = 1;
     int queue = 16;
     int read_timeout = 30;
+    int upload_timeout = 300;
     Options options;
 };
 
@@ -145,35 +153,6 @@ private:
     std::thread thread_;
 };
 
-// The upload in a private temporary file, removed when this goes.
-class UploadFile {
-public:
-    explicit UploadFile(const std::string& bytes) {
-        const std::string dir = std::filesystem::temp_directory_path().string();
-        std::string pattern = dir + "/vivid-upload-XXXXXX";
-        const int fd = ::mkstemp(pattern.data());
-        if (fd < 0) throw Error(dir, "cannot create a temporary file for the upload");
-        path_ = pattern;
-        const char* p = bytes.data();
-        std::size_t left = bytes.size();
-        while (left > 0) {
-            const ssize_t n = ::write(fd, p, left);
-            if (n <= 0) {
-                ::close(fd);
-                throw Error(path_, "cannot write the upload");
-            }
-            p += n;
-            left -= static_cast<std::size_t>(n);
-        }
-        ::close(fd);
-    }
-    ~UploadFile() { ::unlink(path_.c_str()); }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 std::string endpoint_of(const std::string& path) {
     for (const char* known : {"/v1/classify", "/v1/model", "/healthz", "/metrics"})
         if (path == known) return known;
@@ -185,7 +164,158 @@ void json_reply(httplib::Response& res, int status, const nlohmann::json& body) 
     res.set_content(body.dump(), "application/json");
 }
 
-thread_local Clock::time_point request_start;
+// HTTP threads beyond the --queue uploads in flight: health checks, metrics, the model's
+// description, refusals and idle keep-alive connections.
+constexpr int kSpareThreads = 8;
+
+// A body the service does not read (a method that takes none) must not stay on the connection,
+// where it would be read as the next request.
+bool carries_body(const httplib::Request& req) {
+    if (req.has_header("Transfer-Encoding")) return true;
+    return req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0";
+}
+
+void refuse(httplib::Response& res, const Refusal& r) {
+    if (r.status == 503) res.set_header("Retry-After", "1");
+    json_reply(res, r.status, {{"error", r.error}});
+}
+
+// What the routes share: the model and its worker, the limits, the metrics.
+class Service {
+public:
+    Service(const ServeArgs& a, Model& model, ServeMetrics& metrics)
+        : a_(a), model_(model), metrics_(metrics), worker_(model, a.batch, metrics),
+          max_bytes_(static_cast<std::uint64_t>(a.max_upload_mb) << 20), description_(describe_model(model, a.model_dir)) {
+        decode_options_ = model.options();
+        if (decode_options_.preprocessor_config.empty())
+            decode_options_.preprocessor_config =
+                (std::filesystem::path(a.model_dir) / "preprocessor_config.json").string();
+    }
+
+    // Refusals known from the headers: a full queue, then the upload's length.
+    std::optional<Refusal> refuse_early(const httplib::Request& req, int in_flight) const {
+        if (in_flight > a_.queue) return Refusal{503, "the queue is full (" + std::to_string(a_.queue) + " videos)"};
+        return refuse_from_headers(req, max_bytes_);
+    }
+
+    void classify(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+        struct Counted {
+            ServeMetrics& m;
+            ~Counted() { m.in_flight--; }
+        } counted{metrics_};
+        if (auto r = refuse_early(req, ++metrics_.in_flight)) return refuse(res, *r);
+        const std::optional<int> top_k = top_k_of(req);
+        if (!top_k) return json_reply(res, 400, {{"error", "top_k must be a positive integer"}});
+        auto job = std::make_unique<Job>();
+        job->top_k = *top_k;
+        if (auto r = decode(req, reader, *job)) return refuse(res, *r);
+        const Answer answer = worker_.submit(std::move(job)).get();
+        json_reply(res, answer.status, answer.body);
+    }
+
+    // Expect: 100-continue (curl, for big bodies): a refusal instead of asking for the body.
+    int expect_body(const httplib::Request& req, httplib::Response& res) const {
+        if (req.path != "/v1/classify") return 100;
+        auto r = refuse_early(req, metrics_.in_flight + 1);
+        if (!r) return 100;
+        refuse(res, *r);
+        return r->status;
+    }
+
+    const nlohmann::json& description() const { return description_; }
+
+private:
+    // The upload into its temporary file, then its pixel values into the job.
+    std::optional<Refusal> decode(const httplib::Request& req, const httplib::ContentReader& reader, Job& job) const {
+        std::optional<UploadFile> upload;
+        try {
+            upload.emplace();
+        } catch (const Error& e) {
+            return Refusal{500, e.problem()};
+        }
+        if (auto r = upload->receive(req, reader, max_bytes_)) return r;
+        const auto start = Clock::now();
+        try {
+            job.pixel_values = preprocess_video(upload->path(), model_.info().frames, decode_options_).pixel_values;
+        } catch (const Error& e) {
+            return Refusal{422, std::string("the upload: ") + e.problem()};
+        }
+        job.decode_ms = ms_since(start);
+        return std::nullopt;
+    }
+
+    static std::optional<int> top_k_of(const httplib::Request& req) {
+        if (!req.has_param("top_k")) return 5;
+        int k = 0;
+        const std::string& text = req.get_param_value("top_k");
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), k);
+        if (error != std::errc() || end != text.data() + text.size() || k < 1) return std::nullopt;
+        return k;
+    }
+
+    const ServeArgs& a_;
+    Model& model_;
+    ServeMetrics& metrics_;
+    ModelWorker worker_;
+    std::uint64_t max_bytes_;
+    nlohmann::json description_;
+    Options decode_options_;
+};
+
+void add_routes(httplib::Server& server, Service& service, ServeMetrics& metrics) {
+    using httplib::ContentReader, httplib::Request, httplib::Response;
+    server.Get("/healthz", [](const Request&, Response& res) { res.set_content("ok\n", "text/plain"); });
+    server.Get("/v1/model", [&](const Request&, Response& res) { json_reply(res, 200, service.description()); });
+    server.Get("/metrics", [&](const Request&, Response& res) {
+        res.set_content(metrics.text(), "text/plain; version=0.0.4");
+    });
+    server.Post("/v1/classify", [&](const Request& req, Response& res, const ContentReader& reader) {
+        service.classify(req, res, reader);
+    });
+    server.Get("/v1/classify", [](const Request&, Response& res) {
+        json_reply(res, 405, {{"error", "POST the video's bytes to /v1/classify"}});
+    });
+    // Every other request that may carry a body is answered without reading it (the error
+    // handler closes the connection): cpp-httplib would read it into memory first.
+    auto answer = [](int status, const char* what) {
+        return [=](const Request&, Response& res, const ContentReader&) { json_reply(res, status, {{"error", what}}); };
+    };
+    using Route = httplib::Server& (httplib::Server::*)(const std::string&, httplib::Server::HandlerWithContentReader);
+    for (Route route : {static_cast<Route>(&httplib::Server::Post), static_cast<Route>(&httplib::Server::Put),
+                        static_cast<Route>(&httplib::Server::Patch), static_cast<Route>(&httplib::Server::Delete)}) {
+        for (const char* path : {"/healthz", "/v1/model", "/metrics", "/v1/classify"})
+            (server.*route)(path, answer(405, "method not allowed"));
+        (server.*route)(".*", answer(404, "no such path"));
+    }
+}
+
+void set_handlers(ConnectionServer& server, Service& service, ServeMetrics& metrics) {
+    server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+        if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS")
+            if (carries_body(req)) ConnectionServer::close_after_answer();
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server.set_expect_100_continue_handler(
+        [&](const httplib::Request& req, httplib::Response& res) { return service.expect_body(req, res); });
+    server.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
+        const double ms = ms_since(ConnectionServer::request_start());
+        metrics.request(endpoint_of(req.path), res.status, ms / 1000);
+        std::fprintf(stderr, "%s %s %d %.1f ms\n", req.method.c_str(), req.path.c_str(), res.status, ms);
+    });
+    // After an error, what follows on the connection may be the rest of a body left unread (a
+    // refusal from the headers, a request that did not parse): never a request to answer.
+    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        ConnectionServer::close_after_answer();
+        res.set_header("Connection", "close");
+        if (!res.body.empty()) return;
+        if (ConnectionServer::timed_out()) res.status = 408;
+        const char* what = res.status == 404   ? "no such path"
+                           : res.status == 408 ? "the request did not arrive in time"
+                           : res.status == 413 ? "the upload is over the limit"
+                                               : "bad request";
+        json_reply(res, res.status, {{"error", what}});
+    });
+}
 
 void serve(const ServeArgs& a) {
     // Signals go to one thread that stops the server: every thread started below inherits the mask.
@@ -197,85 +327,15 @@ void serve(const ServeArgs& a) {
 
     Model model = Model::load(a.model_dir, a.options);
     if (model.info().pretraining) throw Error(a.model_dir, "is a pre-training model; the service classifies");
-    Options decode_options = model.options();
-    if (decode_options.preprocessor_config.empty())
-        decode_options.preprocessor_config = (std::filesystem::path(a.model_dir) / "preprocessor_config.json").string();
-    const nlohmann::json description = describe_model(model, a.model_dir);
     ServeMetrics metrics;
-    ModelWorker worker(model, a.batch, metrics);
+    Service service(a, model, metrics);
 
-    httplib::Server server;
-    server.set_payload_max_length(static_cast<std::size_t>(a.max_upload_mb) << 20);  // 413 before the body is read
+    ConnectionServer server{std::chrono::seconds(a.upload_timeout)};
+    server.new_task_queue = [threads = a.queue + kSpareThreads] { return new httplib::ThreadPool(threads); };
     server.set_read_timeout(a.read_timeout, 0);
     server.set_write_timeout(a.read_timeout, 0);
-    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-        request_start = Clock::now();
-        return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
-        const double ms = ms_since(request_start);
-        metrics.request(endpoint_of(req.path), res.status, ms / 1000);
-        std::fprintf(stderr, "%s %s %d %.1f ms\n", req.method.c_str(), req.path.c_str(), res.status, ms);
-    });
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return;
-        const char* what = res.status == 404 ? "no such path" : res.status == 413 ? "the upload is over the limit"
-                                                                               : "bad request";
-        json_reply(res, res.status, {{"error", what}});
-    });
-
-    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
-    server.Get("/v1/model", [&](const httplib::Request&, httplib::Response& res) { json_reply(res, 200, description); });
-    server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics.text(), "text/plain; version=0.0.4");
-    });
-    server.Post("/v1/classify", [&](const httplib::Request& req, httplib::Response& res) {
-        metrics.in_flight++;
-        struct Leave {
-            ServeMetrics& m;
-            ~Leave() { m.in_flight--; }
-        } leave{metrics};
-        if (metrics.in_flight > a.queue) {
-            res.set_header("Retry-After", "1");
-            return json_reply(res, 503, {{"error", "the queue is full (" + std::to_string(a.queue) + " videos)"}});
-        }
-        int top_k = 5;
-        if (req.has_param("top_k")) {
-            try {
-                top_k = std::stoi(req.get_param_value("top_k"));
-            } catch (const std::exception&) {
-                top_k = 0;
-            }
-            if (top_k < 1) return json_reply(res, 400, {{"error", "top_k must be a positive integer"}});
-        }
-        const std::string& bytes = req.is_multipart_form_data() ? req.get_file_value("video").content : req.body;
-        if (bytes.empty())
-            return json_reply(res, 400, {{"error", "no video: send its bytes as the body or a multipart field 'video'"}});
-        auto job = std::make_unique<Job>();
-        job->top_k = top_k;
-        const auto start = Clock::now();
-        try {
-            const UploadFile upload(bytes);
-            job->pixel_values = preprocess_video(upload.path(), model.info().frames, decode_options).pixel_values;
-        } catch (const Error& e) {
-            return json_reply(res, 422, {{"error", std::string("the upload: ") + e.problem()}});
-        }
-        job->decode_ms = ms_since(start);
-        const Answer answer = worker.submit(std::move(job)).get();
-        json_reply(res, answer.status, answer.body);
-    });
-    auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-        json_reply(res, 405, {{"error", "method not allowed"}});
-    };
-    for (const char* path : {"/healthz", "/v1/model", "/metrics", "/v1/classify"}) {
-        if (std::string(path) != "/v1/classify") server.Post(path, not_allowed);
-        server.Put(path, not_allowed);
-        server.Delete(path, not_allowed);
-        server.Patch(path, not_allowed);
-    }
-    server.Get("/v1/classify", [](const httplib::Request&, httplib::Response& res) {
-        json_reply(res, 405, {{"error", "POST the video's bytes to /v1/classify"}});
-    });
+    set_handlers(server, service, metrics);
+    add_routes(server, service, metrics);
 
     int port = a.port;
     if (port == 0) port = server.bind_to_any_port(a.host);
@@ -300,12 +360,18 @@ void add_serve_command(CLI::App& app) {
     cmd->add_option("--model", a->model_dir, "HF model folder (a classifier)")->required();
     cmd->add_option("--host", a->host, "address to listen on (default 127.0.0.1)");
     cmd->add_option("--port", a->port, "port (default 8080; 0: any free port, printed on stderr)")->check(CLI::Range(0, 65535));
-    cmd->add_option("--max-upload-mb", a->max_upload_mb, "largest upload; larger ones get 413 (default 100)")
+    cmd->add_option("--max-upload-mb", a->max_upload_mb,
+                    "largest upload, with a Content-Length or in chunks; larger ones get 413 (default 100)")
         ->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--batch", a->batch, "waiting requests that share one forward (default 1)")->check(CLI::Range(1, 64));
-    cmd->add_option("--queue", a->queue, "requests in flight before 503 (default 16)")->check(CLI::Range(1, 4096));
-    cmd->add_option("--timeout", a->read_timeout, "seconds a client may take to send or receive (default 30)")
+    cmd->add_option("--queue", a->queue,
+                    "uploads in flight (arriving, decoding or waiting for the model); more get 503 (default 16)")
+        ->check(CLI::Range(1, 1024));
+    cmd->add_option("--timeout", a->read_timeout, "seconds a client may stay silent while sending or receiving (default 30)")
         ->check(CLI::Range(1, 3600));
+    cmd->add_option("--upload-timeout", a->upload_timeout,
+                    "seconds a request may take to arrive, first byte to last; slower ones get 408 (default 300)")
+        ->check(CLI::Range(1, 86400));
     add_video_options(*cmd, a->options);
     add_precision_option(*cmd, a->options);
     add_threads_option(*cmd, a->options);
