@@ -176,10 +176,13 @@ struct VideoResult {
 // The video is decoded once; frames are preprocessed as they arrive and dropped once no window
 // needs them, so memory does not grow with the video's length.
 struct WindowOptions {
-    int64_t stride = 0;         // S, frames between window starts; 0: the span, num_frames * R
-    double stride_seconds = 0;  // > 0: S from seconds, at the video's average frame rate
-    double fps = 0;             // a .npy input's frame rate (it has no timestamps)
-    int batch = 1;              // windows per forward
+    int64_t stride = 0;  // S, frames between window starts; 0: the span, num_frames * R
+    // X > 0: instead of S, by the stream's timestamps (variable frame rates included): the
+    // starts are, for k = 0, 1, 2, ..., the first frame whose presentation time is at least the
+    // first frame's + k * X; a frame that several k pick (a gap longer than X) starts one window.
+    double stride_seconds = 0;
+    double fps = 0;  // a .npy input's frame rate (it has no timestamps)
+    int batch = 1;   // windows per forward
 };
 
 struct Window {

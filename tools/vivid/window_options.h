@@ -10,7 +10,7 @@ namespace vivid::cli {
 inline void add_window_options(CLI::App& cmd, WindowOptions& w) {
     cmd.add_option("--stride", w.stride, "frames between window starts (default: the window's span)")
         ->check(CLI::PositiveNumber);
-    cmd.add_option("--stride-seconds", w.stride_seconds, "seconds between window starts, at the video's frame rate")
+    cmd.add_option("--stride-seconds", w.stride_seconds, "seconds between window starts, by the stream's timestamps")
         ->check(CLI::PositiveNumber)
         ->excludes("--stride");
     cmd.add_option("--fps", w.fps, "frame rate of a .npy input (it has no timestamps)")->check(CLI::PositiveNumber);
