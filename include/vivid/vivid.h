@@ -183,6 +183,11 @@ struct WindowOptions {
     double stride_seconds = 0;
     double fps = 0;  // a .npy input's frame rate (it has no timestamps)
     int batch = 1;   // windows per forward
+    // Called on the calling thread after each forward: windows done so far, and how many the
+    // video should give from its header's frame count or duration (exact for a .npy array and
+    // for a file that counts its frames with a stride in frames; an estimate otherwise, which
+    // the count may pass; 0 when the file says neither).
+    std::function<void(int64_t windows_done, int64_t windows_expected)> on_progress{};
 };
 
 struct Window {

@@ -40,9 +40,23 @@ WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, cons
         stride_ = 0;
         stride_seconds_ = plan.stride_seconds;
     }
+    int64_t frames = npy_.defined() ? npy_.size(0) : decoder_->header_frame_count();
+    if (frames == 0 && decoder_ && fps_ > 0) frames = std::llround(decoder_->header_duration() * fps_);
+    expected_windows_ = count_windows(frames);
 }
 
 WindowReader::~WindowReader() = default;
+
+// Windows in `frames` frames at fps_ (what the stream would give at a constant frame rate).
+int64_t WindowReader::count_windows(int64_t frames) const {
+    if (frames < span_) return 0;
+    const int64_t starts = frames - span_ + 1;  // frames that may start a window
+    if (stride_ > 0) return (starts - 1) / stride_ + 1;
+    if (!(fps_ > 0)) return 0;
+    // Starts at most one per frame; the last one's time at most (starts - 1) / fps.
+    const double steps = std::floor((static_cast<double>(starts - 1) / fps_ + kTimeTolerance) / stride_seconds_);
+    return steps + 1 < static_cast<double>(starts) ? static_cast<int64_t>(steps) + 1 : starts;
+}
 
 bool WindowReader::next_frame() {
     ++index_;

@@ -54,12 +54,17 @@ public:
     // window is an Error naming it (the model takes exactly num_frames frames).
     std::optional<VideoWindow> next();
     double fps() const { return fps_; }  // the stream's average frame rate (or the given one)
+    // How many windows the video should give, from its frame count or duration (exact for a
+    // .npy input and for a file whose header counts its frames with a stride in frames); an
+    // estimate, 0 when the file says neither.
+    int64_t expected_windows() const { return expected_windows_; }
     int64_t frames_held() const { return static_cast<int64_t>(held_.size()); }  // for the memory test
 
 private:
     bool next_frame();  // the next decoded frame into frame_ / frame_time_; false at the end
     void note_window_start();  // into starts_, when the current frame starts a window
     bool wanted(int64_t index) const;
+    int64_t count_windows(int64_t frames) const;
 
     std::string path_;
     PreprocessorConfig processor_;
@@ -67,6 +72,7 @@ private:
     int64_t span_ = 0, stride_ = 0;  // stride_ 0: by timestamps, every stride_seconds_
     double stride_seconds_ = 0;
     double fps_ = 0;
+    int64_t expected_windows_ = 0;
     std::unique_ptr<video::FfmpegDecoder> decoder_;
     Tensor npy_;                 // a .npy input's frames (mapped)
     int64_t index_ = -1;         // the current frame

@@ -39,7 +39,9 @@ Record windows_json(const std::vector<Window>& windows) {
 // Records the video's features, or its error; returns false on error.
 bool extract(Model& model, const FeaturesArgs& a, const std::string& video, RecordFile& records, Progress& progress) {
     try {
-        const WindowFeatures f = model.features(video, a.window);
+        WindowOptions window = a.window;
+        window.on_progress = [&progress](int64_t done, int64_t expected) { progress.windows(done, expected); };
+        const WindowFeatures f = model.features(video, window);
         const std::string npy = std::filesystem::path(video).stem().string() + ".npy";
         write_npy_file((std::filesystem::path(a.out_dir) / npy).string(), f.vectors);
         records.append(Record{{"path", video},
