@@ -178,10 +178,18 @@ struct VideoResult {
 // The video is decoded once; frames are preprocessed as they arrive and dropped once no window
 // needs them, so memory does not grow with the video's length.
 struct WindowOptions {
-    int64_t stride = 0;         // S, frames between window starts; 0: the span, num_frames * R
-    double stride_seconds = 0;  // > 0: S from seconds, at the video's average frame rate
-    double fps = 0;             // a .npy input's frame rate (it has no timestamps)
-    int batch = 1;              // windows per forward
+    int64_t stride = 0;  // S, frames between window starts; 0: the span, num_frames * R
+    // X > 0: instead of S, by the stream's timestamps (variable frame rates included): the
+    // starts are, for k = 0, 1, 2, ..., the first frame whose presentation time is at least the
+    // first frame's + k * X; a frame that several k pick (a gap longer than X) starts one window.
+    double stride_seconds = 0;
+    double fps = 0;  // a .npy input's frame rate (it has no timestamps)
+    int batch = 1;   // windows per forward
+    // Called on the calling thread after each forward: windows done so far, and how many the
+    // video should give from its header's frame count or duration (exact for a .npy array and
+    // for a file that counts its frames with a stride in frames; an estimate otherwise, which
+    // the count may pass; 0 when the file says neither).
+    std::function<void(int64_t windows_done, int64_t windows_expected)> on_progress{};
 };
 
 struct Window {

@@ -50,10 +50,13 @@ double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, cons
     } join{queue, producer};
     std::vector<Tensor> pending;  // pixel_values of the windows waiting for a forward
     std::vector<Window> windows;
+    int64_t done = 0;
     auto flush = [&] {
         if (pending.empty()) return;
         const Tensor batch = stack_clips(pending, video);
         run(batch, windows);
+        done += static_cast<int64_t>(windows.size());
+        if (options.on_progress) options.on_progress(done, reader.expected_windows());
         pending.clear();
         windows.clear();
     };

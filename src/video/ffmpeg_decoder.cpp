@@ -247,6 +247,19 @@ double FfmpegDecoder::frame_rate() const {
     return r.num > 0 && r.den > 0 ? av_q2d(r) : 0.0;
 }
 
+int64_t FfmpegDecoder::header_frame_count() const {
+    return std::max<int64_t>(format_->streams[stream_index_]->nb_frames, 0);
+}
+
+double FfmpegDecoder::header_duration() const {
+    const AVStream* stream = format_->streams[stream_index_];
+    if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0)
+        return static_cast<double>(stream->duration) * av_q2d(stream->time_base);
+    if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0)
+        return static_cast<double>(format_->duration) / AV_TIME_BASE;
+    return 0.0;
+}
+
 double FfmpegDecoder::current_seconds() const {
     const AVStream* stream = format_->streams[stream_index_];
     const int64_t ts = frame_->best_effort_timestamp;

@@ -55,6 +55,10 @@ public:
     double current_seconds() const;
     // The stream's average frame rate (frames per second; 0 when the file does not say).
     double frame_rate() const;
+    // What the container's header says, unchecked (for estimates such as progress): the
+    // stream's frame count and its duration in seconds (else the file's); 0 when it does not say.
+    int64_t header_frame_count() const;
+    double header_duration() const;
     int width() const;   // of the current frame
     int height() const;
     int64_t index() const { return index_; }  // the current frame's index in PyAV's numbering

@@ -9,6 +9,12 @@
 #include "vivid/vivid.h"
 
 namespace vivid {
+namespace {
+
+// Timestamps are doubles from integer ticks: a frame within this of a window's start time is on it.
+constexpr double kTimeTolerance = 1e-6;
+
+}  // namespace
 
 WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, const PreprocessorConfig& processor)
     : path_(path), processor_(processor) {
@@ -31,12 +37,26 @@ WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, cons
     }
     stride_ = plan.stride > 0 ? plan.stride : span_;
     if (plan.stride_seconds > 0) {
-        if (!(fps_ > 0)) throw Error(path, "does not say its frame rate, so a stride in seconds cannot be converted");
-        stride_ = std::max<int64_t>(1, std::llround(plan.stride_seconds * fps_));
+        stride_ = 0;
+        stride_seconds_ = plan.stride_seconds;
     }
+    int64_t frames = npy_.defined() ? npy_.size(0) : decoder_->header_frame_count();
+    if (frames == 0 && decoder_ && fps_ > 0) frames = std::llround(decoder_->header_duration() * fps_);
+    expected_windows_ = count_windows(frames);
 }
 
 WindowReader::~WindowReader() = default;
+
+// Windows in `frames` frames at fps_ (what the stream would give at a constant frame rate).
+int64_t WindowReader::count_windows(int64_t frames) const {
+    if (frames < span_) return 0;
+    const int64_t starts = frames - span_ + 1;  // frames that may start a window
+    if (stride_ > 0) return (starts - 1) / stride_ + 1;
+    if (!(fps_ > 0)) return 0;
+    // Starts at most one per frame; the last one's time at most (starts - 1) / fps.
+    const double steps = std::floor((static_cast<double>(starts - 1) / fps_ + kTimeTolerance) / stride_seconds_);
+    return steps + 1 < static_cast<double>(starts) ? static_cast<int64_t>(steps) + 1 : starts;
+}
 
 bool WindowReader::next_frame() {
     ++index_;
@@ -45,21 +65,34 @@ bool WindowReader::next_frame() {
         frame_ = Tensor::uninitialized(DType::U8, {1, decoder_->height(), decoder_->width(), 3});
         decoder_->current_frame_rgb(frame_.data_mut<uint8_t>());
         frame_time_ = decoder_->current_seconds();
+        note_window_start();
         return true;
     }
     if (index_ >= npy_.size(0)) return false;
     frame_ = npy_.rows(index_, index_ + 1);
     frame_time_ = static_cast<double>(index_) / fps_;
+    note_window_start();
     return true;
 }
 
-// Whether any window not yet returned takes frame `index`.
-bool WindowReader::wanted(int64_t index) const {
-    const int64_t last = index / stride_;
-    for (int64_t w = std::max(next_window_, (index - span_ + stride_) / stride_); w <= last; ++w) {
-        const int64_t offset = index - w * stride_;
-        if (offset >= 0 && offset < span_ && std::binary_search(offsets_.begin(), offsets_.end(), offset)) return true;
+void WindowReader::note_window_start() {
+    if (stride_ > 0) {
+        if (index_ % stride_ == 0) starts_.push_back(index_);
+        return;
     }
+    if (index_ == 0) first_time_ = next_start_time_ = frame_time_;
+    if (frame_time_ < next_start_time_ - kTimeTolerance) return;
+    starts_.push_back(index_);
+    // The next k whose time is past this frame's: one window per frame, however long the gap.
+    next_start_time_ =
+        first_time_ + (std::floor((frame_time_ - first_time_ + kTimeTolerance) / stride_seconds_) + 1) * stride_seconds_;
+}
+
+// Whether any window not yet returned takes frame `index` (the newest, so every such window's
+// start is known).
+bool WindowReader::wanted(int64_t index) const {
+    for (auto s = starts_.rbegin(); s != starts_.rend() && index - *s < span_; ++s)
+        if (std::binary_search(offsets_.begin(), offsets_.end(), index - *s)) return true;
     return false;
 }
 
@@ -67,10 +100,11 @@ std::optional<VideoWindow> WindowReader::next() {
     while (next_frame()) {
         if (!wanted(index_)) continue;
         held_[index_] = {preprocess_clip(processor_, frame_), frame_time_};
-        const int64_t start = next_window_ * stride_;
-        if (index_ != start + span_ - 1) continue;
-        // The window starting at `start` is whole: stack its frames, then let go of what no
-        // later window needs.
+        if (starts_.empty() || index_ != starts_.front() + span_ - 1) continue;
+        // The oldest pending window is whole: stack its frames, then let go of what no later
+        // window needs (all of it when no later window has begun: it starts after this frame).
+        const int64_t start = starts_.front();
+        starts_.pop_front();
         VideoWindow w;
         w.start_frame = start;
         w.end_frame = index_;
@@ -81,7 +115,7 @@ std::optional<VideoWindow> WindowReader::next() {
         const Shape& frame = frames.front().shape();
         w.pixel_values = stack_clips(frames, path_).reshape({static_cast<int64_t>(frames.size()), frame[1], frame[2], frame[3]});
         ++next_window_;
-        held_.erase(held_.begin(), held_.lower_bound(next_window_ * stride_));
+        held_.erase(held_.begin(), starts_.empty() ? held_.end() : held_.lower_bound(starts_.front()));
         return w;
     }
     if (next_window_ == 0)

@@ -1,12 +1,13 @@
 // Sliding windows over a long video, decoded in one pass with bounded memory. A window is the
 // model's num_frames frames at the HF pipeline's indices for the frame sampling rate R
 // (floor(linspace(0, num_frames*R - 1, num_frames))), shifted to start at frame s; starts are
-// 0, S, 2S, ... and only whole windows count. Each frame is preprocessed (resize, crop,
-// rescale, normalize) as it arrives, kept only while a pending window needs it, and dropped
-// after; so memory does not grow with the video's length.
+// 0, S, 2S, ... (or by timestamps, see stride_seconds) and only whole windows count. Each frame
+// is preprocessed (resize, crop, rescale, normalize) as it arrives, kept only while a pending
+// window needs it, and dropped after; so memory does not grow with the video's length.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,7 +27,11 @@ struct WindowPlan {
     int64_t num_frames = 16;
     int64_t frame_sampling_rate = 1;
     int64_t stride = 0;          // frames between window starts; 0: the span (num_frames * R)
-    double stride_seconds = 0;   // > 0: instead of stride, at the video's average frame rate
+    // > 0: instead of stride, the starts are, for k = 0, 1, 2, ..., the first frame whose
+    // presentation time is at least the first frame's + k * stride_seconds (within a
+    // microsecond), so a variable frame rate is followed; a frame that several k pick (a gap
+    // in the stream longer than stride_seconds) starts one window.
+    double stride_seconds = 0;
     double fps = 0;              // a .npy input's frame rate (it has no timestamps); else unused
     int decoder_threads = 1;
 };
@@ -48,24 +53,34 @@ public:
     // The next whole window, or nothing at the end of the video. A video too short for one
     // window is an Error naming it (the model takes exactly num_frames frames).
     std::optional<VideoWindow> next();
-    double fps() const { return fps_; }        // the stream's average frame rate (or the given one)
-    int64_t stride() const { return stride_; }  // frames between window starts
+    double fps() const { return fps_; }  // the stream's average frame rate (or the given one)
+    // How many windows the video should give, from its frame count or duration (exact for a
+    // .npy input and for a file whose header counts its frames with a stride in frames); an
+    // estimate, 0 when the file says neither.
+    int64_t expected_windows() const { return expected_windows_; }
     int64_t frames_held() const { return static_cast<int64_t>(held_.size()); }  // for the memory test
 
 private:
     bool next_frame();  // the next decoded frame into frame_ / frame_time_; false at the end
+    void note_window_start();  // into starts_, when the current frame starts a window
     bool wanted(int64_t index) const;
+    int64_t count_windows(int64_t frames) const;
 
     std::string path_;
     PreprocessorConfig processor_;
     std::vector<int64_t> offsets_;  // frame offsets of a window from its start
-    int64_t span_ = 0, stride_ = 0;
+    int64_t span_ = 0, stride_ = 0;  // stride_ 0: by timestamps, every stride_seconds_
+    double stride_seconds_ = 0;
     double fps_ = 0;
+    int64_t expected_windows_ = 0;
     std::unique_ptr<video::FfmpegDecoder> decoder_;
     Tensor npy_;                 // a .npy input's frames (mapped)
     int64_t index_ = -1;         // the current frame
     Tensor frame_;               // uint8 (1, H, W, 3)
     double frame_time_ = 0;
+    double first_time_ = 0;      // the first frame's presentation time
+    double next_start_time_ = 0;  // by timestamps: the next window starts at the first frame from here
+    std::deque<int64_t> starts_;  // the start frames of the windows begun and not yet returned
     int64_t next_window_ = 0;    // the first window not yet returned
     struct Held {
         Tensor pixels;  // (1, C, H', W')

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "formats/npy.h"
 #include "formats/safetensors.h"
 #include "test_support.h"
+#include "video/ffmpeg_decoder.h"
 #include "video/preprocess.h"
 #include "video/window_reader.h"
 #include "vivid/vivid.h"
@@ -59,6 +61,42 @@ TEST(WindowReader, VariableFrameRateVideoGivesHfPixelValuesAndStreamTimes) {
         worst = std::max(worst, std::fabs(double(want.data<float>()[i]) - w->pixel_values.data<float>()[i]));
     EXPECT_LT(worst, 1e-6);
     EXPECT_FALSE(reader.next().has_value()) << "12 frames hold one window of span 12 only";
+}
+
+// A stride in seconds steps by the stream's timestamps, not by its average frame rate: window
+// starts are, for k = 0, 1, 2, ..., the first frame whose presentation time is at least the first
+// frame's + k * X. The clip's frames (ffprobe best_effort_timestamp_time): 0 .04 .08 .12 .16
+// .6 .72 .84 .96 1.08 1.2 1.32; its header says 25 fps, which would put a start every 5 frames.
+TEST(WindowReader, StrideSecondsStepsByTheTimestampsOfAVariableFrameRateVideo) {
+    const auto dir = data_dir() / "video/cases/vfr_mkv";
+    const std::string path = (dir / "video.mkv").string();
+    // The decoder's own timestamps, and the starts the rule gives from them (frames in order;
+    // a frame that several k pick, inside a gap longer than X, starts one window).
+    std::vector<double> times;
+    for (video::FfmpegDecoder d(path); d.next_frame();) times.push_back(d.current_seconds());
+    ASSERT_EQ(times.size(), 12u);
+    const double x = 0.2;
+    const int64_t span = 2;
+    std::vector<int64_t> want;
+    for (int64_t k = 0;; ++k) {
+        const auto at = std::find_if(times.begin(), times.end(), [&](double t) { return t >= times[0] + k * x - 1e-6; });
+        const int64_t frame = at - times.begin();
+        if (frame + span > static_cast<int64_t>(times.size())) break;
+        if (want.empty() || want.back() != frame) want.push_back(frame);
+    }
+    EXPECT_EQ(want, (std::vector<int64_t>{0, 5, 7, 9, 10})) << "0, .2 .4 .6 -> .6, .8 -> .84, 1.0 -> 1.08, 1.2";
+    WindowPlan plan;
+    plan.num_frames = 2;
+    plan.stride_seconds = x;
+    WindowReader reader(path, plan, load_preprocessor_config((dir / "preprocessor_config.json").string()));
+    std::vector<int64_t> starts;
+    while (const auto w = reader.next()) {
+        starts.push_back(w->start_frame);
+        EXPECT_EQ(w->end_frame, w->start_frame + 1);
+        EXPECT_DOUBLE_EQ(w->start, times.at(w->start_frame));
+        EXPECT_DOUBLE_EQ(w->end, times.at(w->end_frame));
+    }
+    EXPECT_EQ(starts, want);
 }
 
 TEST(WindowReader, WindowsStartEveryStrideAndTakeThePipelineIndices) {

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "progress_line.h"
+
 namespace vivid::cli {
 namespace {
 
@@ -99,7 +101,14 @@ Progress::Progress(int64_t total, int64_t skipped, const char* verb)
 void Progress::step(bool failed) {
     ++done_;
     failed_ += failed;
+    windows_done_ = windows_expected_ = 0;
     draw();
+}
+
+void Progress::windows(int64_t done, int64_t expected) {
+    windows_done_ = done;
+    windows_expected_ = expected;
+    if (std::chrono::steady_clock::now() - drawn_ >= std::chrono::milliseconds(100)) draw();
 }
 
 void Progress::note(const std::string& line) {
@@ -109,15 +118,10 @@ void Progress::note(const std::string& line) {
 
 void Progress::draw() {
     if (!terminal_) return;
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0.0;
-    const int width = 30;
-    const int filled = total_ > 0 ? static_cast<int>(width * done_ / total_) : width;
-    const long long left = rate > 0 ? static_cast<long long>(static_cast<double>(total_ - done_) / rate) : 0;
-    std::fprintf(stderr, "\r\033[K[%s%s] %lld/%lld  %lld failed  %.2f videos/s  ETA %lld:%02lld",
-                 std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                 static_cast<long long>(done_), static_cast<long long>(total_), static_cast<long long>(failed_), rate,
-                 left / 60, left % 60);
+    drawn_ = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(drawn_ - start_).count();
+    std::fprintf(stderr, "\r\033[K%s",
+                 progress_line({done_, total_, failed_, windows_done_, windows_expected_, seconds}).c_str());
     std::fflush(stderr);
 }
 

@@ -41,12 +41,14 @@ private:
     std::set<std::string> recorded_;
 };
 
-// done/total, failed, videos/s and time left, redrawn on stderr when it is a terminal.
+// done/total, failed, videos/s, the windows of a long video and time left, redrawn on stderr
+// when it is a terminal (progress_line.h).
 class Progress {
 public:
     // `verb` says what was done to each video in the closing line ("classified").
     Progress(int64_t total, int64_t skipped, const char* verb = "classified");
     void step(bool failed);
+    void windows(int64_t done, int64_t expected);  // of the video at hand (WindowOptions::on_progress)
     void note(const std::string& line);  // a message line, printed above the bar
     void finish();
 
@@ -55,7 +57,8 @@ private:
     const char* verb_;
     bool terminal_;
     int64_t total_, skipped_, done_ = 0, failed_ = 0;
-    std::chrono::steady_clock::time_point start_;
+    int64_t windows_done_ = 0, windows_expected_ = 0;
+    std::chrono::steady_clock::time_point start_, drawn_;
 };
 
 }  // namespace vivid::cli

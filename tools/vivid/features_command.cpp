@@ -81,7 +81,9 @@ Record with_settings(Record record, const Record& settings) {
 bool extract(Model& model, const FeaturesArgs& a, const std::string& video, const std::string& npy,
              const Record& settings, RecordFile& records, Progress& progress) {
     try {
-        const WindowFeatures f = model.features(video, a.window);
+        WindowOptions window = a.window;
+        window.on_progress = [&progress](int64_t done, int64_t expected) { progress.windows(done, expected); };
+        const WindowFeatures f = model.features(video, window);
         const std::filesystem::path target = std::filesystem::path(a.out_dir) / npy;
         std::error_code ec;
         std::filesystem::create_directories(target.parent_path(), ec);  // mirrored input folders

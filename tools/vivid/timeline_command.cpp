@@ -1,11 +1,14 @@
 // vivid timeline: what happens when in a long video. One JSON Lines record per window (its
 // frames, times and top-k labels), then one per segment (consecutive windows with the same top
-// label); a readable table without --out; --svg draws the segments on a time axis.
+// label); a readable table without --out; --svg draws the segments on a time axis. On a terminal,
+// the windows done and the time left are shown on stderr as the video is read.
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "progress_line.h"
 #include "timeline_svg.h"
 #include "window_options.h"
 
@@ -50,7 +53,15 @@ void print_table(std::FILE* to, const Timeline& t) {
 
 void timeline(const TimelineArgs& a) {
     Model model = Model::load(a.model_dir, a.options);
-    const Timeline t = model.timeline(a.video, a.window, a.top_k);
+    StatusLine status;  // windows done and the time left, on a terminal
+    const auto start = std::chrono::steady_clock::now();
+    WindowOptions window = a.window;
+    window.on_progress = [&](int64_t done, int64_t expected) {
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        status.show(progress_line({.windows_done = done, .windows_expected = expected, .seconds = seconds, .one_video = true}));
+    };
+    const Timeline t = model.timeline(a.video, window, a.top_k);
+    status.close();
     if (!a.out.empty()) write_text_file(a.out, json_lines(t));
     else print_table(messages_for(a.svg), t);  // --svg - keeps stdout for the picture
     if (!a.svg.empty()) write_text_file(a.svg, timeline_svg(t, a.video));

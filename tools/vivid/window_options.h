@@ -11,7 +11,7 @@ namespace vivid::cli {
 inline void add_window_options(CLI::App& cmd, WindowOptions& w) {
     cmd.add_option("--stride", w.stride, "frames between window starts (default: the window's span)")
         ->check(at_least(1));
-    cmd.add_option("--stride-seconds", w.stride_seconds, "seconds between window starts, at the video's frame rate")
+    cmd.add_option("--stride-seconds", w.stride_seconds, "seconds between window starts, by the stream's timestamps")
         ->check(above(0))
         ->excludes("--stride");
     cmd.add_option("--fps", w.fps, "frame rate of a .npy input (it has no timestamps)")->check(above(0));
