@@ -284,6 +284,10 @@ public:
     WindowFeatures features(const std::string& video, const WindowOptions& options = {});
     // Per window, the top-k labels; then the segments of equal top label.
     Timeline timeline(const std::string& video, const WindowOptions& options = {}, int top_k = 5);
+    // The same over decoded RGB frames uint8 (T,H,W,3) in memory, as over a .npy file of them:
+    // options.fps is their frame rate (required; they have no timestamps).
+    WindowFeatures features(const ByteView& frames, const WindowOptions& options);
+    Timeline timeline(const ByteView& frames, const WindowOptions& options, int top_k = 5);
 
     // FLOPs of one forward over `batch` clips (1 multiply-add = 2 FLOP); `masked` is the
     // hidden patches per clip of a pre-training forward.

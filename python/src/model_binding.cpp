@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "numpy_arrays.h"
+#include "model_inputs.h"
 
 namespace vivid::python {
 namespace {
@@ -42,25 +42,13 @@ py::dict info_dict(const ModelInfo& i) {
     return d;
 }
 
-// A video given as a path, decoded frames uint8 (T, H, W, 3) or pixel_values float32.
+// Runs `call` on a video given as a path, decoded frames or pixel_values, with the GIL released.
 template <typename Call>
-auto with_video(const py::handle& video, Call call) {
-    if (py::isinstance<py::str>(video) || py::hasattr(video, "__fspath__")) {
-        const std::string path = py::str(video);
-        py::gil_scoped_release release;
-        return call(path);
-    }
-    py::array a = py::array::ensure(video);
-    if (!a) throw py::value_error("video must be a path, uint8 frames (T, H, W, 3) or float32 pixel_values");
-    if (a.dtype().kind() == 'u') {
-        if (a.dtype().itemsize() != 1) throw py::value_error("video frames must be uint8, got " + std::string(py::str(a.dtype())));
-        const InPlace<uint8_t> frames = view_numpy<uint8_t>(video, "video", 4);
-        py::gil_scoped_release release;
-        return call(frames.view);
-    }
-    const InPlace<float> pv = view_numpy<float>(video, "video", 5);
+auto with_video(const VideoInput& video, Call call) {
     py::gil_scoped_release release;
-    return call(pv.view);
+    if (video.frames) return call(video.frames->view);
+    if (video.pixel_values) return call(video.pixel_values->view);
+    return call(video.path);
 }
 
 // classify_each as a Python iterator: the library runs on its own thread and hands each
@@ -141,8 +129,27 @@ Options make_options(int threads, const std::string& precision, int clips, int c
     return o;
 }
 
-WindowOptions window_options(int64_t stride, double stride_seconds, double fps, int batch) {
+// The window options as the CLI's flags take them: a stride in frames or in seconds, not both;
+// frames in memory need their frame rate.
+WindowOptions window_options(const VideoInput& video, int64_t stride, double stride_seconds, double fps, int batch) {
+    if (stride > 0 && stride_seconds > 0)
+        throw py::value_error("give stride (frames between window starts) or stride_seconds, not both");
+    if (video.frames && !(fps > 0))
+        throw py::value_error("fps must be given with an array of frames: their frame rate (they have no timestamps)");
     return {stride, stride_seconds, fps, batch};
+}
+
+py::dict timeline_dict(const Timeline& t) {
+    py::list windows, segments;
+    for (const LabelledWindow& w : t.windows) {
+        py::dict d = window_dict(w.window);
+        d["labels"] = predictions(w.labels);
+        windows.append(d);
+    }
+    for (const Segment& s : t.segments)
+        segments.append(py::dict(py::arg("start") = s.start, py::arg("end") = s.end, py::arg("label") = s.label,
+                                 py::arg("score") = s.score));
+    return py::dict(py::arg("windows") = windows, py::arg("segments") = segments, py::arg("fps") = t.fps);
 }
 
 }  // namespace
@@ -152,59 +159,67 @@ void bind_model(py::module_& m) {
         .def("__iter__", [](py::object self) { return self; })
         .def("__next__", &ClassifyEach::next);
 
-    py::class_<Model>(m, "Model", "A ViViT or VideoMAE model loaded from a Hugging Face folder.")
+    py::class_<Model>(m, "Model",
+                      "A ViViT or VideoMAE model loaded from a Hugging Face model folder (Model.load).\n\n"
+                      "One Model may be shared by several Python threads: calls on it are safe and each answers as "
+                      "if it were alone. The GIL is released while vivid decodes or runs the model, so other "
+                      "threads go on meanwhile.\n\n"
+                      "A video is a path (str or os.PathLike: anything FFmpeg reads, or a .npy uint8 (T, H, W, 3) "
+                      "array of frames) or a numpy array of decoded frames uint8 (T, H, W, 3); classify also takes "
+                      "pixel_values float32 (clips, T, C, H, W). A value of another kind is a TypeError, an array "
+                      "of the wrong dtype or shape a ValueError; what vivid cannot read is a vivid.Error.")
         .def_static(
             "load",
-            [](const std::string& folder, int threads, const std::string& precision, int clips, int crops,
-               int frame_sampling_rate, const std::string& sampling, const std::string& preprocessor_config,
+            [](const py::handle& folder, int threads, const std::string& precision, int clips, int crops,
+               int frame_sampling_rate, const std::string& sampling, const py::handle& preprocessor_config,
                bool reference_kernels) {
+                const std::string path = path_of(folder, "folder");
                 const Options o = make_options(threads, precision, clips, crops, frame_sampling_rate, sampling,
-                                               preprocessor_config, reference_kernels);
+                                               path_of(preprocessor_config, "preprocessor_config"), reference_kernels);
                 py::gil_scoped_release release;
-                return Model::load(folder, o);
+                return Model::load(path, o);
             },
             py::arg("folder"), py::arg("threads") = 0, py::arg("precision") = "fp32", py::arg("clips") = 1,
             py::arg("crops") = 1, py::arg("frame_sampling_rate") = 1, py::arg("sampling") = "pipeline",
             py::arg("preprocessor_config") = "", py::arg("reference_kernels") = false,
-            "Loads an HF model folder (config.json, model.safetensors or pytorch_model.bin, "
-            "preprocessor_config.json). threads=0: all the process may use; precision 'fp32', 'bf16' or 'int8'.")
+            "Loads a local HF model folder (str or os.PathLike holding config.json, model.safetensors or "
+            "pytorch_model.bin, preprocessor_config.json); not a hub id: nothing is downloaded. threads=0: all the "
+            "process may use; precision 'fp32', 'bf16' or 'int8'; preprocessor_config: a path instead of the "
+            "folder's.")
         .def_property_readonly("info", [](const Model& self) { return info_dict(self.info()); },
                                "The model: architecture, model_type, labels, frames, image_size, parameters, ...")
         .def(
             "classify",
             [](Model& self, const py::handle& video, int top_k) {
-                const auto ps = with_video(video, [&](const auto& v) { return self.classify(v, top_k); });
-                return predictions(ps);
+                const VideoInput in = video_of(video, self.info(), {self.info().frames, true});
+                return predictions(with_video(in, [&](const auto& v) { return self.classify(v, top_k); }));
             },
             py::arg("video"), py::arg("top_k") = 5,
             "Top-k labels as the HF video-classification pipeline gives them: [{'label', 'score'}, ...]. video: a "
-            "path, decoded frames uint8 (T, H, W, 3) (already sampled) or pixel_values float32 (K, T, C, H, W).")
+            "path (str or os.PathLike), decoded frames uint8 (T, H, W, 3) already sampled (T = info['frames']) or "
+            "pixel_values float32 (clips, T, C, H, W).")
         .def(
             "pixel_values",
             [](Model& self, const py::handle& video) {
+                const VideoInput in = video_of(video, self.info(), {self.info().frames, false});
+                std::optional<ByteArray> frames;  // the library takes frames as an owned array here
+                if (in.frames) frames = copy_of(*in.frames);
                 FloatArray out;
-                if (py::isinstance<py::array>(video)) {
-                    const ByteArray frames = from_numpy<uint8_t>(video, "video", 4);
+                {
                     py::gil_scoped_release release;
-                    out = self.pixel_values(frames);
-                } else {
-                    const std::string path = py::str(video);
-                    py::gil_scoped_release release;
-                    out = self.pixel_values(path);
+                    out = frames ? self.pixel_values(*frames) : self.pixel_values(in.path);
                 }
                 return to_numpy(std::move(out));
             },
-            py::arg("video"), "The preprocessed clips of a video, float32 (clips, T, C, H, W), as HF's processor makes them.")
+            py::arg("video"),
+            "The preprocessed clips of a video, float32 (clips, T, C, H, W), as HF's processor makes them. video: a "
+            "path (str or os.PathLike) or decoded frames uint8 (T, H, W, 3) already sampled (T = info['frames']).")
         .def(
             "forward",
             [](Model& self, const py::handle& pixel_values, const py::object& bool_masked_pos) {
-                const InPlace<float> pv = view_numpy<float>(pixel_values, "pixel_values", 5);
+                const InPlace<float> pv = pixel_values_of(pixel_values, self.info());
                 std::optional<InPlace<uint8_t>> mask;
-                if (!bool_masked_pos.is_none()) {
-                    py::array a = py::array::ensure(bool_masked_pos);
-                    if (a && a.dtype().kind() == 'b') a = a.attr("view")("uint8");  // same bytes, 0/1
-                    mask = view_numpy<uint8_t>(a, "bool_masked_pos", 2);
-                }
+                if (!bool_masked_pos.is_none()) mask = mask_of(bool_masked_pos, self.info(), pv.view.shape[0]);
                 Outputs out;
                 {
                     py::gil_scoped_release release;
@@ -216,8 +231,9 @@ void bind_model(py::module_& m) {
                 return d;
             },
             py::arg("pixel_values"), py::arg("bool_masked_pos") = py::none(),
-            "The model's forward: {'logits': float32 array, 'loss': float or None}. Pre-training models need "
-            "bool_masked_pos (batch, patches), True = hidden, the same count per row.")
+            "The model's forward: {'logits': float32 array, 'loss': float or None}. pixel_values: float32 "
+            "(batch, T, C, H, W). Pre-training models need bool_masked_pos, bool or uint8 (batch, patches), "
+            "True = hidden, the same count per row; a classifier takes none.")
         .def(
             "mask",
             [](const Model& self, int64_t batch, double ratio, uint64_t seed, const std::string& masking) {
@@ -229,11 +245,13 @@ void bind_model(py::module_& m) {
             "A pre-training mask uint8 (batch, patches), 1 = hidden (tube: VideoMAE's, the same patches per slot).")
         .def(
             "features",
-            [](Model& self, const std::string& video, int64_t stride, double stride_seconds, double fps, int batch) {
+            [](Model& self, const py::handle& video, int64_t stride, double stride_seconds, double fps, int batch) {
+                const VideoInput in = video_of(video, self.info(), {});
+                const WindowOptions o = window_options(in, stride, stride_seconds, fps, batch);
                 WindowFeatures f;
                 {
                     py::gil_scoped_release release;
-                    f = self.features(video, window_options(stride, stride_seconds, fps, batch));
+                    f = in.frames ? self.features(in.frames->view, o) : self.features(in.path, o);
                 }
                 py::list windows;
                 for (const Window& w : f.windows) windows.append(window_dict(w));
@@ -243,40 +261,36 @@ void bind_model(py::module_& m) {
             py::arg("video"), py::arg("stride") = 0, py::arg("stride_seconds") = 0.0, py::arg("fps") = 0.0,
             py::arg("batch") = 1,
             "One vector per sliding window (the one the classifier reads): {'windows': [{'start_frame', "
-            "'end_frame', 'start', 'end'}], 'vectors': float32 (windows, hidden), 'fps'}.")
+            "'end_frame', 'start', 'end'}], 'vectors': float32 (windows, hidden), 'fps'}. video: a path (str or "
+            "os.PathLike) or decoded frames uint8 (T, H, W, 3) of any length; a .npy file or frames need fps (their "
+            "frame rate). stride (frames) or stride_seconds, not both; default: a window's span.")
         .def(
             "timeline",
-            [](Model& self, const std::string& video, int top_k, int64_t stride, double stride_seconds, double fps,
+            [](Model& self, const py::handle& video, int top_k, int64_t stride, double stride_seconds, double fps,
                int batch) {
+                const VideoInput in = video_of(video, self.info(), {});
+                const WindowOptions o = window_options(in, stride, stride_seconds, fps, batch);
                 Timeline t;
                 {
                     py::gil_scoped_release release;
-                    t = self.timeline(video, window_options(stride, stride_seconds, fps, batch), top_k);
+                    t = in.frames ? self.timeline(in.frames->view, o, top_k) : self.timeline(in.path, o, top_k);
                 }
-                py::list windows, segments;
-                for (const LabelledWindow& w : t.windows) {
-                    py::dict d = window_dict(w.window);
-                    d["labels"] = predictions(w.labels);
-                    windows.append(d);
-                }
-                for (const Segment& s : t.segments)
-                    segments.append(py::dict(py::arg("start") = s.start, py::arg("end") = s.end,
-                                             py::arg("label") = s.label, py::arg("score") = s.score));
-                return py::dict(py::arg("windows") = windows, py::arg("segments") = segments, py::arg("fps") = t.fps);
+                return timeline_dict(t);
             },
             py::arg("video"), py::arg("top_k") = 5, py::arg("stride") = 0, py::arg("stride_seconds") = 0.0,
             py::arg("fps") = 0.0, py::arg("batch") = 1,
-            "Labels per sliding window and the segments of equal top label: {'windows', 'segments', 'fps'}.")
+            "Labels per sliding window and the segments of equal top label: {'windows', 'segments', 'fps'}. video, "
+            "stride, stride_seconds and fps as for features.")
         .def(
             "classify_each",
-            [](Model& self, std::vector<std::string> videos, int top_k, int prefetch, int batch) {
-                return std::make_unique<ClassifyEach>(self, std::move(videos), top_k, prefetch, batch);
+            [](Model& self, const py::handle& videos, int top_k, int prefetch, int batch) {
+                return std::make_unique<ClassifyEach>(self, paths_of(videos, "videos"), top_k, prefetch, batch);
             },
             py::arg("videos"), py::arg("top_k") = 5, py::arg("prefetch") = 2, py::arg("batch") = 1,
             py::keep_alive<0, 1>(),
-            "Classifies many videos, decoding ahead on a second thread: an iterator of {'path', 'labels', "
-            "'frames', 'decode_ms', 'model_ms'} or {'path', 'error'}, in order. Use the model for nothing else "
-            "until it is exhausted.")
+            "Classifies many videos (a list of paths, str or os.PathLike), decoding ahead on a second thread: an "
+            "iterator of {'path', 'labels', 'frames', 'decode_ms', 'model_ms'} or {'path', 'error'}, in order. "
+            "Other calls on the model may run meanwhile.")
         .def("flops", &Model::flops, py::arg("batch") = 1, py::arg("masked") = 0,
              "FLOPs of one forward (1 multiply-add = 2 FLOP).")
         .def("implementations", &Model::implementations,

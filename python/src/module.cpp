@@ -2,7 +2,7 @@
 // library lacks. Errors are vivid.Error, a RuntimeError carrying the library's message.
 #include <pybind11/stl.h>
 
-#include "numpy_arrays.h"
+#include "model_inputs.h"
 
 namespace vivid::python {
 
@@ -28,19 +28,20 @@ PYBIND11_MODULE(_vivid, m) {
 
     m.def(
         "convert",
-        [](const std::string& checkpoint, const std::string& out, const std::string& from, const std::string& preset,
-           const std::string& config, const std::string& preprocessor_config, bool replace) {
+        [](const py::handle& checkpoint, const py::handle& out, const std::string& from, const std::string& preset,
+           const py::handle& config, const py::handle& preprocessor_config, bool replace) {
             ConvertOptions o;
             o.from = parse_checkpoint_format(from, "from");
-            o.checkpoint = checkpoint;
+            o.checkpoint = path_of(checkpoint, "checkpoint");
             o.preset = preset;
-            o.config = config;
-            o.preprocessor_config = preprocessor_config;
+            o.config = path_of(config, "config");
+            o.preprocessor_config = path_of(preprocessor_config, "preprocessor_config");
             o.replace = replace;
+            const std::string folder = path_of(out, "out");
             ConvertResult r;
             {
                 py::gil_scoped_release release;
-                r = convert(o, out);
+                r = convert(o, folder);
             }
             return py::dict(py::arg("architecture") = r.architecture, py::arg("tensors") = r.tensors,
                             py::arg("warnings") = r.warnings);
@@ -48,7 +49,8 @@ PYBIND11_MODULE(_vivid, m) {
         py::arg("checkpoint"), py::arg("out"), py::arg("from_format") = "videomae-pth", py::arg("preset") = "",
         py::arg("config") = "", py::arg("preprocessor_config") = "", py::arg("replace") = false,
         "Converts an original checkpoint (from_format 'vivit-flax' or 'videomae-pth') into an HF model folder "
-        "`out`, tensor for tensor as transformers' scripts do; give a preset name or an HF config.json.");
+        "`out`, tensor for tensor as transformers' scripts do; give a preset name or an HF config.json. Paths are "
+        "str or os.PathLike.");
 
     m.def(
         "convert_presets",
@@ -65,9 +67,9 @@ PYBIND11_MODULE(_vivid, m) {
         "verify",
         [](Model& model, const py::handle& pixel_values, const std::vector<float>& expected_logits,
            const py::object& bool_masked_pos, std::optional<float> expected_loss, double atol) {
-            const FloatArray pv = from_numpy<float>(pixel_values, "pixel_values", 5);
+            const FloatArray pv = copy_of(pixel_values_of(pixel_values, model.info()));
             std::optional<ByteArray> mask;
-            if (!bool_masked_pos.is_none()) mask = from_numpy<uint8_t>(bool_masked_pos, "bool_masked_pos", 2);
+            if (!bool_masked_pos.is_none()) mask = copy_of(mask_of(bool_masked_pos, model.info(), pv.shape[0]));
             std::vector<Check> cs;
             {
                 py::gil_scoped_release release;

@@ -50,12 +50,8 @@ InPlace<T> view_numpy(const py::handle& value, const char* name, int ndim) {
 
 // A copy, for the calls whose library side takes owned arrays (verify, frames for pixel_values).
 template <typename T>
-Array<T> from_numpy(const py::handle& value, const char* name, int ndim) {
-    const InPlace<T> in = view_numpy<T>(value, name, ndim);
-    Array<T> out;
-    out.shape = in.view.shape;
-    out.values.assign(in.view.data, in.view.data + in.array.size());
-    return out;
+Array<T> copy_of(const InPlace<T>& in) {
+    return {in.view.shape, std::vector<T>(in.view.data, in.view.data + in.array.size())};
 }
 
 }  // namespace vivid::python

@@ -1,10 +1,16 @@
 """vivid: ViViT and VideoMAE video transformers on the CPU, from video files or numpy arrays.
 
     import vivid
-    m = vivid.Model.load("videomae-base-finetuned-kinetics", threads=2)
+    m = vivid.Model.load("./videomae-base-finetuned-kinetics", threads=2)  # a local folder
     m.classify("clip.mp4", top_k=5)        # [{"label": ..., "score": ...}, ...] like HF's pipeline
 
-Everything runs in the C++ library (libvivid) with the GIL released; errors are vivid.Error.
+Model.load takes a local Hugging Face model folder (config.json, model.safetensors or
+pytorch_model.bin, preprocessor_config.json), not a hub id: nothing is downloaded. Paths may be
+str or os.PathLike (pathlib.Path); videos also numpy arrays of frames.
+
+Everything runs in the C++ library (libvivid) with the GIL released, and one Model may be shared
+by several Python threads. Errors are vivid.Error (a RuntimeError); a wrong kind of argument is
+a TypeError, an array of the wrong dtype or shape a ValueError.
 """
 from ._vivid import Error, Model, __version__, convert, convert_presets, verify
 

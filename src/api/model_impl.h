@@ -12,6 +12,13 @@
 
 namespace vivid {
 
+// Where sliding windows come from: the video file `name`, or `frames` uint8 (T,H,W,3) in
+// memory (then `name` is what errors say).
+struct WindowInput {
+    std::string name;
+    const Tensor* frames = nullptr;
+};
+
 struct Model::Impl {
     Options options;
     int threads = 1;
@@ -70,6 +77,11 @@ struct Model::Impl {
     }
 
     FloatArray logits(const Tensor& pixel_values) { return float_array(forward(pixel_values, nullptr).logits); }
+
+    // Model::features and Model::timeline, over a file or frames in memory (windows.cpp);
+    // `owner` (this Impl's Model) gives the windows' labels.
+    WindowFeatures features(const WindowInput& input, const WindowOptions& window_options);
+    Timeline timeline(const Model& owner, const WindowInput& input, const WindowOptions& window_options, int top_k);
 };
 
 }  // namespace vivid

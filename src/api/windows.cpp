@@ -2,6 +2,7 @@
 // preprocessed on a second thread ahead of the model, `batch` of them per forward.
 #include <exception>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "api/arrays.h"
@@ -15,18 +16,26 @@
 namespace vivid {
 namespace {
 
-// Reads the windows of `video` and hands each batch (pixel_values (B, T, C, H, W) and the
+// Reads the windows of `input` and hands each batch (pixel_values (B, T, C, H, W) and the
 // windows' times) to `run`.
-double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, const std::string& video,
+double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, const WindowInput& input,
                       const WindowOptions& options,
                       const std::function<void(const Tensor&, const std::vector<Window>&)>& run) {
     if (options.batch < 1) throw Error("batch", std::to_string(options.batch) + " is below 1");
     if (options.stride < 0) throw Error("stride", std::to_string(options.stride) + " is negative");
+    if (options.stride_seconds < 0) throw Error("stride_seconds", std::to_string(options.stride_seconds) + " is negative");
+    if (options.fps < 0) throw Error("fps", std::to_string(options.fps) + " is negative");
+    if (options.stride > 0 && options.stride_seconds > 0)
+        throw Error("stride", "give a stride in frames or in seconds (stride_seconds), not both");
     plan.stride = options.stride;
     plan.stride_seconds = options.stride_seconds;
     plan.fps = options.fps;
     plan.decoder_threads = 1;  // ahead of the model, decoding gets one thread: the forward keeps the rest
-    WindowReader reader(video, plan, processor);
+    const std::string& video = input.name;
+    std::optional<WindowReader> opened;
+    if (input.frames) opened.emplace(*input.frames, input.name, plan, processor);
+    else opened.emplace(input.name, plan, processor);
+    WindowReader& reader = *opened;
     // The reader runs on its own thread, at most two batches ahead; its error comes back here.
     BoundedQueue<VideoWindow> queue(static_cast<std::size_t>(2 * options.batch));
     std::exception_ptr failure;
@@ -80,14 +89,31 @@ WindowPlan plan_for(const ModelInfo& info, const Options& options) {
 }  // namespace
 
 WindowFeatures Model::features(const std::string& video, const WindowOptions& options) {
-    ThreadScope scope(impl_->threads);
+    return impl_->features({video, nullptr}, options);
+}
+
+WindowFeatures Model::features(const ByteView& frames, const WindowOptions& options) {
+    const Tensor t = view_of(frames, "frames");
+    return impl_->features({"frames", &t}, options);
+}
+
+Timeline Model::timeline(const std::string& video, const WindowOptions& options, int top_k) {
+    return impl_->timeline(*this, {video, nullptr}, options, top_k);
+}
+
+Timeline Model::timeline(const ByteView& frames, const WindowOptions& options, int top_k) {
+    const Tensor t = view_of(frames, "frames");
+    return impl_->timeline(*this, {"frames", &t}, options, top_k);
+}
+
+WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptions& window_options) {
+    ThreadScope scope(threads);
     WindowFeatures out;
     std::vector<float> values;
-    int64_t hidden = impl_->info.hidden_size;
-    const WindowPlan plan = plan_for(impl_->info, impl_->options);
-    out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
+    int64_t hidden = info.hidden_size;
+    out.fps = for_each_batch(plan_for(info, options), require_processor(), input, window_options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
-        const Tensor f = impl_->features(pixel_values);
+        const Tensor f = features(pixel_values);
         hidden = f.size(1);
         values.insert(values.end(), f.data<float>(), f.data<float>() + f.numel());
         out.windows.insert(out.windows.end(), windows.begin(), windows.end());
@@ -97,19 +123,19 @@ WindowFeatures Model::features(const std::string& video, const WindowOptions& op
     return out;
 }
 
-Timeline Model::timeline(const std::string& video, const WindowOptions& options, int top_k) {
-    impl_->require_classifier();
+Timeline Model::Impl::timeline(const Model& owner, const WindowInput& input, const WindowOptions& window_options,
+                               int top_k) {
+    require_classifier();
     if (top_k < 1) throw Error("top_k", std::to_string(top_k) + " is below 1");
-    ThreadScope scope(impl_->threads);
+    ThreadScope scope(threads);
     Timeline out;
-    const WindowPlan plan = plan_for(impl_->info, impl_->options);
-    out.fps = for_each_batch(plan, impl_->require_processor(), video, options,
+    out.fps = for_each_batch(plan_for(info, options), require_processor(), input, window_options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
-        const FloatArray logits = float_array(impl_->forward(pixel_values, nullptr).logits);
+        const FloatArray logits = float_array(forward(pixel_values, nullptr).logits);
         const int64_t labels = logits.shape[1];
         for (std::size_t i = 0; i < windows.size(); ++i) {
             FloatArray row{{1, labels}, {logits.values.begin() + i * labels, logits.values.begin() + (i + 1) * labels}};
-            out.windows.push_back({windows[i], top_labels(row, top_k)});
+            out.windows.push_back({windows[i], owner.top_labels(row, top_k)});
         }
     });
     out.segments = timeline_segments(out.windows);

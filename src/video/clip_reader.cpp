@@ -154,14 +154,16 @@ bool is_npy_file(const std::string& path) {
     return f.gcount() == 6 && std::memcmp(magic, "\x93NUMPY", 6) == 0;
 }
 
-Tensor read_npy_frames(const std::string& path) {
-    Tensor t = read_npy(path);
+Tensor checked_frames(Tensor t, const std::string& source) {
     if (t.dtype() != DType::U8 || t.dim() != 4 || t.size(3) != 3)
-        throw Error(path, "expected a uint8 array of frames (T,H,W,3), got " + std::string(dtype_name(t.dtype())) +
-                              " " + shape_to_string(t.shape()));
-    if (t.size(0) < 1 || t.size(1) < 1 || t.size(2) < 1) throw Error(path, "the frame array is empty: " + shape_to_string(t.shape()));
+        throw Error(source, "expected a uint8 array of frames (T,H,W,3), got " + std::string(dtype_name(t.dtype())) +
+                                " " + shape_to_string(t.shape()));
+    if (t.size(0) < 1 || t.size(1) < 1 || t.size(2) < 1)
+        throw Error(source, "the frame array is empty: " + shape_to_string(t.shape()));
     return t;
 }
+
+Tensor read_npy_frames(const std::string& path) { return checked_frames(read_npy(path), path); }
 
 
 int64_t count_frames(const std::string& path, int threads, int64_t max_frames) {

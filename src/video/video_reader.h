@@ -49,6 +49,8 @@ struct SampledClip {
 bool is_npy_file(const std::string& path);
 // A .npy uint8 (T,H,W,3) array of frames, mapped; any other array is an Error naming the file.
 Tensor read_npy_frames(const std::string& path);
+// `frames` when it is uint8 (T,H,W,3) with at least one frame; else an Error naming `source`.
+Tensor checked_frames(Tensor frames, const std::string& source);
 
 // Decodes a video file (any container/codec FFmpeg reads) or a .npy uint8 (T,H,W,3) array
 // (by the .npy extension or magic) and samples frames. Returns one SampledClip per clip.

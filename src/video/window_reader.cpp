@@ -18,29 +18,41 @@ constexpr double kTimeTolerance = 1e-6;
 
 WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, const PreprocessorConfig& processor)
     : path_(path), processor_(processor) {
-    if (plan.num_frames < 1 || plan.frame_sampling_rate < 1)
-        throw Error(path, "a window needs at least one frame and a frame sampling rate of at least 1");
-    SamplingOptions sampling;
-    sampling.num_frames = plan.num_frames;
-    sampling.frame_sampling_rate = plan.frame_sampling_rate;
-    offsets_ = sample_indices(sampling, 0, 0);
-    span_ = offsets_.back() + 1;
     if (is_npy_file(path)) {
-        npy_ = read_npy_frames(path);
-        if (!(plan.fps > 0)) throw Error(path, "a .npy array of frames has no timestamps: give its frame rate (fps)");
-        fps_ = plan.fps;
+        frames_array_ = read_npy_frames(path);
     } else {
         video::DecodeOptions options;
         options.threads = std::max(plan.decoder_threads, 1);
         decoder_ = std::make_unique<video::FfmpegDecoder>(path, options);
         fps_ = decoder_->frame_rate();
     }
+    plan_windows(plan);
+}
+
+WindowReader::WindowReader(const Tensor& frames, const std::string& source, const WindowPlan& plan,
+                           const PreprocessorConfig& processor)
+    : path_(source), processor_(processor), frames_array_(checked_frames(frames, source)) {
+    plan_windows(plan);
+}
+
+void WindowReader::plan_windows(const WindowPlan& plan) {
+    if (plan.num_frames < 1 || plan.frame_sampling_rate < 1)
+        throw Error(path_, "a window needs at least one frame and a frame sampling rate of at least 1");
+    SamplingOptions sampling;
+    sampling.num_frames = plan.num_frames;
+    sampling.frame_sampling_rate = plan.frame_sampling_rate;
+    offsets_ = sample_indices(sampling, 0, 0);
+    span_ = offsets_.back() + 1;
+    if (frames_array_.defined()) {
+        if (!(plan.fps > 0)) throw Error(path_, "an array of frames has no timestamps: give its frame rate (fps)");
+        fps_ = plan.fps;
+    }
     stride_ = plan.stride > 0 ? plan.stride : span_;
     if (plan.stride_seconds > 0) {
         stride_ = 0;
         stride_seconds_ = plan.stride_seconds;
     }
-    int64_t frames = npy_.defined() ? npy_.size(0) : decoder_->header_frame_count();
+    int64_t frames = frames_array_.defined() ? frames_array_.size(0) : decoder_->header_frame_count();
     if (frames == 0 && decoder_ && fps_ > 0) frames = std::llround(decoder_->header_duration() * fps_);
     expected_windows_ = count_windows(frames);
 }
@@ -68,8 +80,8 @@ bool WindowReader::next_frame() {
         note_window_start();
         return true;
     }
-    if (index_ >= npy_.size(0)) return false;
-    frame_ = npy_.rows(index_, index_ + 1);
+    if (index_ >= frames_array_.size(0)) return false;
+    frame_ = frames_array_.rows(index_, index_ + 1);
     frame_time_ = static_cast<double>(index_) / fps_;
     note_window_start();
     return true;

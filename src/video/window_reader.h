@@ -46,6 +46,10 @@ class WindowReader {
 public:
     // Opens `path` (a video file or a .npy uint8 (T,H,W,3) array). Errors name the file.
     WindowReader(const std::string& path, const WindowPlan& plan, const PreprocessorConfig& processor);
+    // Reads decoded frames uint8 (T,H,W,3) held in memory (they must outlive the reader) at
+    // plan.fps, as a .npy file's. Errors name `source`.
+    WindowReader(const Tensor& frames, const std::string& source, const WindowPlan& plan,
+                 const PreprocessorConfig& processor);
     ~WindowReader();
     WindowReader(const WindowReader&) = delete;
     WindowReader& operator=(const WindowReader&) = delete;
@@ -61,6 +65,7 @@ public:
     int64_t frames_held() const { return static_cast<int64_t>(held_.size()); }  // for the memory test
 
 private:
+    void plan_windows(const WindowPlan& plan);  // offsets_, span_, stride_ (and fps_ of frames_array_)
     bool next_frame();  // the next decoded frame into frame_ / frame_time_; false at the end
     void note_window_start();  // into starts_, when the current frame starts a window
     bool wanted(int64_t index) const;
@@ -74,7 +79,7 @@ private:
     double fps_ = 0;
     int64_t expected_windows_ = 0;
     std::unique_ptr<video::FfmpegDecoder> decoder_;
-    Tensor npy_;                 // a .npy input's frames (mapped)
+    Tensor frames_array_;        // a .npy input's frames (mapped) or the frames given in memory
     int64_t index_ = -1;         // the current frame
     Tensor frame_;               // uint8 (1, H, W, 3)
     double frame_time_ = 0;
