@@ -135,17 +135,26 @@ struct Preprocessing {
     std::array<double, 3> mean{}, std{};
 };
 
+// A split classifier's part (Scenic's EPIC-KITCHENS ViViT: noun 300, then verb 97): its own
+// softmax over its `size` labels, which follow the previous heads' in ModelInfo::labels.
+struct LabelHead {
+    std::string name{};
+    int64_t size = 0;
+};
+
 struct ModelInfo {
     std::string folder{};
     std::string architecture{};  // HF class, e.g. "VideoMAEForVideoClassification"
-    std::string model_type{};    // "vivit" or "videomae"
+    std::string model_type{};    // "vivit", "vivit_factorised_encoder" or "videomae"
     bool pretraining = false;  // VideoMAEForPreTraining: reconstructs masked patches, no labels
     int64_t parameters = 0;    // weights in the folder's file
     int64_t frames = 0, channels = 0, image_size = 0;  // input (frames, channels, size, size)
     int64_t patches = 0;       // tokens per clip without CLS; a bool_masked_pos row's length
     int64_t hidden_size = 0, layers = 0, heads = 0;
+    int64_t temporal_layers = 0;  // the factorised encoder's temporal encoder (`layers`: its spatial one)
     bool norm_pix_loss = false;  // pre-training: the loss's target is normalised per patch
     std::vector<std::string> labels{};         // index -> name (empty for pre-training)
+    std::vector<LabelHead> label_heads{};      // empty: one softmax over all labels
     std::optional<Preprocessing> preprocessing{};  // absent without preprocessor_config.json
 };
 

@@ -46,6 +46,10 @@ ModelInfo describe_model(const ModelFolder& folder, const VideoModel& model, con
         c);
     info.patches = model.num_patches();
     if (!info.pretraining) info.labels = common_config(c).id2label;
+    if (const auto* v = std::get_if<VivitConfig>(&c)) {
+        info.temporal_layers = v->num_temporal_layers;
+        for (const HeadSplit& h : v->heads) info.label_heads.push_back({h.name, h.size});
+    }
     if (const auto* mae = std::get_if<VideoMAEConfig>(&c)) info.norm_pix_loss = info.pretraining && mae->norm_pix_loss;
     if (processor) info.preprocessing = describe_preprocessing(*processor);
     return info;

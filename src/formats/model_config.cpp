@@ -194,11 +194,52 @@ void require_valid_shared(const C& c, const std::string& source) {
     require_divides(source, "hidden_size", c.hidden_size, "num_attention_heads", c.num_attention_heads);
 }
 
-VivitConfig parse_vivit(const json& j, const std::string& source) {
+// "heads": [{"name": "noun", "size": 300}, ...]: sizes cover id2label exactly, in order.
+std::vector<HeadSplit> parse_heads(const json& j, int64_t num_labels, const std::string& source) {
+    std::vector<HeadSplit> heads;
+    if (!j.contains("heads")) return heads;
+    const json& v = j["heads"];
+    const char* shape = "config key 'heads' must be a list of {\"name\": string, \"size\": integer}";
+    if (!v.is_array() || v.size() > 16) throw Error(source, shape);
+    int64_t total = 0;
+    for (const json& h : v) {
+        if (!h.is_object() || !h.contains("name") || !h["name"].is_string() || !h.contains("size") ||
+            !h["size"].is_number_integer())
+            throw Error(source, shape);
+        heads.push_back({h["name"].get<std::string>(), h["size"].get<int64_t>()});
+        if (heads.back().size < 1 || heads.back().size > num_labels)
+            throw Error(source, "head '" + heads.back().name + "' has size " + std::to_string(heads.back().size) +
+                                    " (1 to the " + std::to_string(num_labels) + " labels)");
+        total += heads.back().size;
+    }
+    if (!heads.empty() && total != num_labels)
+        throw Error(source, "the heads' sizes add up to " + std::to_string(total) + " but id2label has " +
+                                std::to_string(num_labels) + " labels");
+    return heads;
+}
+
+VivitConfig parse_vivit(const json& j, const std::string& source, bool factorised) {
     VivitConfig c;
     FieldReader r(j, source);
     shared_fields(c, [&](const char* key, auto& field) { r.get(key, field); });
     r.common(c.common);
+    c.factorised_encoder = factorised;
+    if (factorised) {
+        c.num_temporal_layers = 4;  // Scenic's ViViT-B/16x2 FE config
+        r.get("num_temporal_layers", c.num_temporal_layers);
+        if (c.num_temporal_layers < 0) throw Error(source, "config key 'num_temporal_layers' must not be negative");
+        require_at_most(source, "num_temporal_layers", c.num_temporal_layers, kMaxLayers);
+        c.temporal_num_attention_heads = c.num_attention_heads;
+        c.temporal_intermediate_size = c.intermediate_size;
+        r.get("temporal_num_attention_heads", c.temporal_num_attention_heads);
+        r.get("temporal_intermediate_size", c.temporal_intermediate_size);
+        require_positive(source, "temporal_num_attention_heads", c.temporal_num_attention_heads);
+        require_positive(source, "temporal_intermediate_size", c.temporal_intermediate_size);
+        require_at_most(source, "temporal_intermediate_size", c.temporal_intermediate_size, kMaxWidth);
+        require_divides(source, "hidden_size", c.hidden_size, "temporal_num_attention_heads",
+                        c.temporal_num_attention_heads);
+        c.heads = parse_heads(j, c.common.num_labels(), source);
+    }
     require_valid_shared(c, source);
     for (int64_t t : c.tubelet_size) require_positive(source, "tubelet_size", t);
     require_divides(source, "num_frames", c.num_frames, "tubelet_size[0]", c.tubelet_size[0]);
@@ -251,7 +292,9 @@ const CommonConfig& common_config(const ModelConfig& config) {
 }
 
 std::string model_type(const ModelConfig& config) {
-    return std::holds_alternative<VivitConfig>(config) ? "vivit" : "videomae";
+    if (const auto* v = std::get_if<VivitConfig>(&config))
+        return v->factorised_encoder ? "vivit_factorised_encoder" : "vivit";
+    return "videomae";
 }
 
 int64_t config_num_frames(const ModelConfig& config) {
@@ -271,11 +314,13 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     }
     if (!j.is_object()) throw Error(source, "config is not a JSON object");
     if (!j.contains("model_type") || !j["model_type"].is_string())
-        throw Error(source, "missing 'model_type' (expected \"vivit\" or \"videomae\")");
+        throw Error(source, "missing 'model_type' (expected \"vivit\", \"vivit_factorised_encoder\" or \"videomae\")");
     const std::string type = j["model_type"].get<std::string>();
-    if (type == "vivit") return parse_vivit(j, source);
+    if (type == "vivit") return parse_vivit(j, source, false);
+    if (type == "vivit_factorised_encoder") return parse_vivit(j, source, true);
     if (type == "videomae") return parse_videomae(j, source);
-    throw Error(source, "unknown model_type '" + type + "' (vivid supports \"vivit\" and \"videomae\")");
+    throw Error(source, "unknown model_type '" + type +
+                            "' (vivid supports \"vivit\", \"vivit_factorised_encoder\" and \"videomae\")");
 }
 
 ModelConfig load_model_config(const std::string& path) {
@@ -290,6 +335,14 @@ std::string model_config_to_json(const ModelConfig& config) {
     if (const auto* v = std::get_if<VivitConfig>(&config)) {
         shared_fields(*v, put);
         common_to_json(v->common, j);
+        if (v->factorised_encoder) {
+            j["num_temporal_layers"] = v->num_temporal_layers;
+            if (v->temporal_num_attention_heads != v->num_attention_heads)
+                j["temporal_num_attention_heads"] = v->temporal_num_attention_heads;
+            if (v->temporal_intermediate_size != v->intermediate_size)
+                j["temporal_intermediate_size"] = v->temporal_intermediate_size;
+        }
+        for (const HeadSplit& h : v->heads) j["heads"].push_back({{"name", h.name}, {"size", h.size}});
     } else {
         const auto& m = std::get<VideoMAEConfig>(config);
         videomae_fields(m, put);

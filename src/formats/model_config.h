@@ -20,7 +20,17 @@ struct CommonConfig {
     int64_t num_labels() const { return static_cast<int64_t>(id2label.size()); }
 };
 
-// transformers VivitConfig.
+// A split classifier: the logits' first `size` entries are head 0, the next ones head 1, ...
+// (Scenic's EPIC-KITCHENS model: noun 300, then verb 97), each with its own softmax.
+struct HeadSplit {
+    std::string name;
+    int64_t size = 0;
+};
+
+// transformers VivitConfig; with model_type "vivit_factorised_encoder" also Scenic's
+// factorised encoder (ViViT Model 2), which HF has no class for: the spatial encoder
+// (num_hidden_layers) runs on each temporal slot's tokens, a temporal encoder
+// (num_temporal_layers) on the slots' CLS tokens.
 struct VivitConfig {
     int64_t image_size = 224;
     int64_t num_frames = 32;
@@ -36,6 +46,13 @@ struct VivitConfig {
     double initializer_range = 0.02;
     double layer_norm_eps = 1e-6;
     bool qkv_bias = true;
+    bool factorised_encoder = false;
+    int64_t num_temporal_layers = 0;
+    // Scenic lets the temporal encoder have its own heads and MLP width (0: the spatial ones;
+    // every released checkpoint uses the same).
+    int64_t temporal_num_attention_heads = 0;
+    int64_t temporal_intermediate_size = 0;
+    std::vector<HeadSplit> heads;  // empty: one softmax over all labels
     CommonConfig common;
 };
 
@@ -68,7 +85,7 @@ struct VideoMAEConfig {
 using ModelConfig = std::variant<VivitConfig, VideoMAEConfig>;
 
 const CommonConfig& common_config(const ModelConfig& config);
-std::string model_type(const ModelConfig& config);  // "vivit" or "videomae"
+std::string model_type(const ModelConfig& config);  // "vivit", "vivit_factorised_encoder" or "videomae"
 int64_t config_num_frames(const ModelConfig& config);
 int64_t config_image_size(const ModelConfig& config);
 

@@ -48,7 +48,7 @@ std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorM
     WeightReader reader(weights, weights_source);
     std::unique_ptr<VideoModel> model;
     if (const auto* v = std::get_if<VivitConfig>(&config))
-        model = make_vivit_model(*v, reader, k);
+        model = v->factorised_encoder ? make_vivit_factorised_model(*v, reader, k) : make_vivit_model(*v, reader, k);
     else
         model = make_videomae_model(std::get<VideoMAEConfig>(config), reader, k);
     if (unused_weights) *unused_weights = reader.untaken();

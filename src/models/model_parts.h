@@ -31,6 +31,8 @@ Tensor apply_linear(kernels::Linear& linear, const float* x, int64_t rows);
 double vit_layer_flops(const VitLayerShape& shape, int64_t tokens);
 
 std::unique_ptr<VideoModel> make_vivit_model(const VivitConfig& c, const WeightReader& w, const ModelKernels& k);
+std::unique_ptr<VideoModel> make_vivit_factorised_model(const VivitConfig& c, const WeightReader& w,
+                                                        const ModelKernels& k);
 std::unique_ptr<VideoModel> make_videomae_model(const VideoMAEConfig& c, const WeightReader& w, const ModelKernels& k);
 
 }  // namespace vivid
