@@ -61,7 +61,7 @@ RecordFile::Check same_settings(const std::string& file, const Record& settings)
                 throw Error(file, "a record (" + record["path"].get<std::string>() + ") does not name its " + key +
                                       "; it was written by an older vivid, so resuming cannot check it matches "
                                       "(use a new output folder)");
-            if (record[key] != value)
+            if (record[key].dump() != value.dump())  // scalars; the two sides are different json types
                 throw Error(file, "was written with " + key + " " + record[key].dump() + ", this run asks for " +
                                       value.dump() + "; resuming would mix the two (use the same settings or a new output folder)");
         }
