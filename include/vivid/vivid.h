@@ -114,6 +114,14 @@ struct Prediction {
     double score = 0;  // softmax probability
 };
 
+// A split model's answer (ModelInfo::label_heads, e.g. noun and verb): per head the top-k of
+// its own softmax, then "joint": the top-k of the product of the heads' softmaxes, labelled
+// "<noun> + <verb>" (Scenic's action score).
+struct HeadPredictions {
+    std::string head{};  // "noun", "verb", ..., "joint"
+    std::vector<Prediction> labels{};
+};
+
 // What Model::forward returns: the HF model's outputs.
 struct Outputs {
     // Classifiers: (batch, labels). Pre-training: the reconstructed masked patches,
@@ -173,7 +181,8 @@ VIVID_API void write_reconstruction_png(const std::string& path, const Reconstru
 // One video of a batch run (Model::classify_each).
 struct VideoResult {
     std::string path{};
-    std::vector<Prediction> labels{};  // empty when `error` is set
+    std::vector<Prediction> labels{};  // empty when `error` is set; a split model's: the joint top-k
+    std::vector<HeadPredictions> heads{};  // a split model's answer per head (see HeadPredictions)
     std::string error{};               // why the video could not be classified
     int64_t frames = 0;              // frames in the model's input (clips x crops x frames)
     double decode_ms = 0;            // decoding, sampling and preprocessing
@@ -266,8 +275,15 @@ public:
     // bool_masked_pos, uint8 (batch, patches) with 1 = hidden, the same count in every row.
     Outputs forward(const FloatArray& pixel_values, const ByteArray* bool_masked_pos = nullptr);
     Outputs forward(const FloatView& pixel_values, const ByteView* bool_masked_pos = nullptr);  // in place
-    // Top-k labels from logits (batch, labels): softmax of the mean over the batch rows.
+    // Top-k labels from logits (batch, labels): softmax of the mean over the batch rows. A split
+    // model (ModelInfo::label_heads) answers with its joint labels (see HeadPredictions).
     std::vector<Prediction> top_labels(const FloatArray& logits, int top_k = 5) const;
+    // Per head, then joint, for a split model; one entry (head "labels") for any other.
+    std::vector<HeadPredictions> head_labels(const FloatArray& logits, int top_k = 5) const;
+    // classify() answered per head: what the video's clip-averaged logits give head_labels.
+    std::vector<HeadPredictions> classify_heads(const std::string& video, int top_k = 5);
+    std::vector<HeadPredictions> classify_heads(const ByteView& frames, int top_k = 5);
+    std::vector<HeadPredictions> classify_heads(const FloatView& pixel_values, int top_k = 5);
 
     // A pre-training mask (batch, patches), 1 = hidden. Tube: int(ratio * patches per slot) of
     // each temporal slot's spatial patches, the same in every slot. Random: exactly

@@ -18,6 +18,13 @@ py::list predictions(const std::vector<Prediction>& ps) {
     return out;
 }
 
+// A split model's answer: {"noun": [...], "verb": [...], "joint": [...]}, heads in config order.
+py::dict heads_dict(const std::vector<HeadPredictions>& heads) {
+    py::dict out;
+    for (const HeadPredictions& h : heads) out[py::str(h.head)] = predictions(h.labels);
+    return out;
+}
+
 py::dict window_dict(const Window& w) {
     return py::dict(py::arg("start_frame") = w.start_frame, py::arg("end_frame") = w.end_frame,
                     py::arg("start") = w.start, py::arg("end") = w.end);
@@ -39,6 +46,10 @@ py::dict info_dict(const ModelInfo& i) {
     d["heads"] = i.heads;
     d["norm_pix_loss"] = i.norm_pix_loss;
     d["labels"] = i.labels;
+    py::list heads;
+    for (const LabelHead& h : i.label_heads) heads.append(py::dict(py::arg("name") = h.name, py::arg("size") = h.size));
+    d["label_heads"] = heads;
+    d["temporal_layers"] = i.temporal_layers;
     return d;
 }
 
@@ -92,7 +103,7 @@ public:
             d["error"] = r.error;
             return d;
         }
-        d["labels"] = predictions(r.labels);
+        d["labels"] = r.heads.empty() ? py::object(predictions(r.labels)) : py::object(heads_dict(r.heads));
         d["frames"] = r.frames;
         d["decode_ms"] = r.decode_ms;
         d["model_ms"] = r.model_ms;
@@ -192,10 +203,13 @@ void bind_model(py::module_& m) {
             "classify",
             [](Model& self, const py::handle& video, int top_k) {
                 const VideoInput in = video_of(video, self.info(), {self.info().frames, true});
-                return predictions(with_video(in, [&](const auto& v) { return self.classify(v, top_k); }));
+                if (!self.info().label_heads.empty())
+                    return py::object(heads_dict(with_video(in, [&](const auto& v) { return self.classify_heads(v, top_k); })));
+                return py::object(predictions(with_video(in, [&](const auto& v) { return self.classify(v, top_k); })));
             },
             py::arg("video"), py::arg("top_k") = 5,
-            "Top-k labels as the HF video-classification pipeline gives them: [{'label', 'score'}, ...]. video: a "
+            "Top-k labels as the HF video-classification pipeline gives them: [{'label', 'score'}, ...]; a model with "
+            "split heads (info['label_heads']) answers {'noun': [...], 'verb': [...], 'joint': [...]}. video: a "
             "path (str or os.PathLike), decoded frames uint8 (T, H, W, 3) already sampled (T = info['frames']) or "
             "pixel_values float32 (clips, T, C, H, W).")
         .def(

@@ -63,7 +63,7 @@ void Model::classify_each(const std::vector<std::string>& videos, int top_k,
         std::vector<VideoResult> results;
         std::vector<const Tensor*> inputs;
         for (const PreparedVideo& p : group) {
-            results.push_back({p.path, {}, p.error, 0, p.decode_ms, 0});
+            results.push_back({p.path, {}, {}, p.error, 0, p.decode_ms, 0});
             if (p.error.empty()) inputs.push_back(&p.pixel_values);
         }
         if (!inputs.empty()) {
@@ -89,7 +89,9 @@ void Model::classify_each(const std::vector<std::string>& videos, int top_k,
                 }
                 FloatArray mine{{rows, labels}, {logits.values.begin() + row * labels,
                                                  logits.values.begin() + (row + rows) * labels}};
-                r.labels = top_labels(mine, top_k);
+                std::vector<HeadPredictions> heads = head_labels(mine, top_k);
+                r.labels = heads.back().labels;  // the joint of a split model
+                if (!impl_->info.label_heads.empty()) r.heads = std::move(heads);
                 r.frames = rows * group[i].pixel_values.size(1);
                 row += rows;
             }

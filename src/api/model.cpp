@@ -122,7 +122,53 @@ Outputs Model::forward(const FloatArray& pixel_values, const ByteArray* bool_mas
     return public_outputs(impl_->forward(view_of(pixel_values, "pixel_values"), mask.defined() ? &mask : nullptr));
 }
 
-std::vector<Prediction> Model::top_labels(const FloatArray& logits, int top_k) const {
+namespace {
+
+// Softmax of the clip-averaged logits (rows, n) over columns [begin, end), in double; one clip
+// is the pipeline's logits[0].softmax(-1).
+std::vector<double> mean_softmax(const FloatArray& logits, int64_t begin, int64_t end) {
+    const int64_t rows = logits.shape[0], n = logits.shape[1];
+    std::vector<double> p(static_cast<std::size_t>(end - begin), 0.0);
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t i = begin; i < end; ++i) p[i - begin] += logits.values[r * n + i] / static_cast<double>(rows);
+    const double mx = *std::max_element(p.begin(), p.end());
+    double sum = 0;
+    for (double& v : p) sum += (v = std::exp(v - mx));
+    for (double& v : p) v /= sum;
+    return p;
+}
+
+// The k highest, ties in label order (a stable sort, as the pipeline's topk gives them).
+std::vector<Prediction> top_of(const std::vector<double>& p, const std::string* names, int top_k) {
+    std::vector<int64_t> order(p.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+    std::vector<Prediction> out;
+    for (std::size_t i = 0; i < std::min(order.size(), static_cast<std::size_t>(top_k)); ++i)
+        out.push_back({names[order[i]], p[order[i]]});
+    return out;
+}
+
+// The top-k of the product of independent distributions: each factor of a top-k product is in
+// its own distribution's top-k, so combining the heads' top-k lists pairwise is exact.
+std::vector<Prediction> joint_of(const std::vector<HeadPredictions>& heads, int top_k) {
+    std::vector<Prediction> joint = heads.front().labels;
+    for (std::size_t h = 1; h < heads.size(); ++h) {
+        std::vector<double> scores;
+        std::vector<std::string> names;
+        for (const Prediction& a : joint)
+            for (const Prediction& b : heads[h].labels) {
+                scores.push_back(a.score * b.score);
+                names.push_back(a.label + " + " + b.label);
+            }
+        joint = top_of(scores, names.data(), top_k);
+    }
+    return joint;
+}
+
+}  // namespace
+
+std::vector<HeadPredictions> Model::head_labels(const FloatArray& logits, int top_k) const {
     impl_->require_classifier();
     const auto& labels = impl_->info.labels;
     const int64_t n = static_cast<int64_t>(labels.size());
@@ -130,20 +176,38 @@ std::vector<Prediction> Model::top_labels(const FloatArray& logits, int top_k) c
         static_cast<int64_t>(logits.values.size()) != logits.shape[0] * n)
         throw Error("logits", "shape " + shape_to_string(logits.shape) + " is not (batch, " + std::to_string(n) + ")");
     if (top_k < 1) throw Error("top_k", std::to_string(top_k) + " is below 1");
-    // Softmax of the clip-averaged logits; one clip is the pipeline's logits[0].softmax(-1).
-    const int64_t rows = logits.shape[0];
-    std::vector<double> mean(static_cast<std::size_t>(n), 0.0);
-    for (int64_t r = 0; r < rows; ++r)
-        for (int64_t i = 0; i < n; ++i) mean[i] += logits.values[r * n + i] / static_cast<double>(rows);
-    const double mx = *std::max_element(mean.begin(), mean.end());
-    double sum = 0;
-    for (double& v : mean) sum += (v = std::exp(v - mx));
-    std::vector<int64_t> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return mean[a] > mean[b]; });
-    std::vector<Prediction> out;
-    for (int64_t i = 0; i < std::min<int64_t>(top_k, n); ++i) out.push_back({labels[order[i]], mean[order[i]] / sum});
+    const auto& split = impl_->info.label_heads;
+    if (split.empty()) return {{"labels", top_of(mean_softmax(logits, 0, n), labels.data(), top_k)}};
+    std::vector<HeadPredictions> out;
+    int64_t begin = 0;
+    for (const LabelHead& h : split) {
+        out.push_back({h.name, top_of(mean_softmax(logits, begin, begin + h.size), labels.data() + begin, top_k)});
+        begin += h.size;
+    }
+    out.push_back({"joint", joint_of(out, top_k)});
     return out;
+}
+
+std::vector<Prediction> Model::top_labels(const FloatArray& logits, int top_k) const {
+    return head_labels(logits, top_k).back().labels;
+}
+
+std::vector<HeadPredictions> Model::classify_heads(const std::string& video, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return head_labels(impl_->logits(impl_->video_to_pixel_values(video)), top_k);
+}
+
+std::vector<HeadPredictions> Model::classify_heads(const ByteView& frames, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return head_labels(impl_->logits(impl_->frames_to_pixel_values(view_of(frames, "frames"))), top_k);
+}
+
+std::vector<HeadPredictions> Model::classify_heads(const FloatView& pixel_values, int top_k) {
+    impl_->require_classifier();
+    ThreadScope scope(impl_->threads);
+    return head_labels(impl_->logits(view_of(pixel_values, "pixel_values")), top_k);
 }
 
 ByteArray Model::mask(int64_t batch, double ratio, uint64_t seed, Masking masking) const {

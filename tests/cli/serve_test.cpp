@@ -51,8 +51,8 @@ int free_port() {
 struct Service {
     int port = free_port();
     pid_t pid = -1;
-    explicit Service(std::vector<std::string> extra = {}) {
-        std::vector<std::string> args{"serve", "--model", kModel.string(), "--port", std::to_string(port), "--threads", "2"};
+    explicit Service(std::vector<std::string> extra = {}, const fs::path& model = kModel) {
+        std::vector<std::string> args{"serve", "--model", model.string(), "--port", std::to_string(port), "--threads", "2"};
         args.insert(args.end(), extra.begin(), extra.end());
         pid = test::start_cli(args);
         httplib::Client c("127.0.0.1", port);
@@ -134,6 +134,20 @@ TEST(Serve, EveryEndpoint) {
               std::string::npos);
     EXPECT_NE(r->body.find("vivid_queue_depth 0"), std::string::npos);
     EXPECT_EQ(s.stop(), 0);
+}
+
+TEST(Serve, ASplitModelAnswersPerHeadAsTheCliDoes) {
+    const fs::path model = test::data_dir() / "vivit_fe" / "fe_two_heads" / "expected";
+    Service s({}, model);
+    const fs::path video = kVideos / "h264_yuv420p_bframes/video.mp4";
+    auto r = s.client().Post("/v1/classify?top_k=2", test::read_bytes(video), "application/octet-stream");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const auto labels = nlohmann::json::parse(r->body)["labels"];
+    const auto cli = test::run_cli({"classify", "--model", model.string(), video.string(), "--top-k", "2", "--json"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    const auto want = nlohmann::json::parse(cli.out);
+    for (const char* head : {"noun", "verb", "joint"}) expect_same_labels(labels[head], want[head]);
 }
 
 TEST(Serve, EightClientsTenUploadsEachAllEqualToTheCli) {

@@ -44,10 +44,31 @@ Record labels_json(const std::vector<Prediction>& predictions) {
     return list;
 }
 
+// A split model's labels: {"noun": [...], "verb": [...], "joint": [...]}, heads in config order.
+Record heads_json(const std::vector<HeadPredictions>& heads) {
+    Record object = Record::object();
+    for (const HeadPredictions& h : heads) object[h.head] = labels_json(h.labels);
+    return object;
+}
+
 Record record(const VideoResult& r) {
     if (!r.error.empty()) return {{"path", r.path}, {"error", r.error}};
-    return {{"path", r.path},         {"labels", labels_json(r.labels)}, {"frames", r.frames},
-            {"decode_ms", r.decode_ms}, {"model_ms", r.model_ms}};
+    return {{"path", r.path},
+            {"labels", r.heads.empty() ? labels_json(r.labels) : heads_json(r.heads)},
+            {"frames", r.frames},
+            {"decode_ms", r.decode_ms},
+            {"model_ms", r.model_ms}};
+}
+
+void print_table(const std::vector<Prediction>& labels) {
+    for (const Prediction& p : labels) std::printf("%8.4f  %s\n", p.score, p.label.c_str());
+}
+
+void print_heads(const std::vector<HeadPredictions>& heads) {
+    for (const HeadPredictions& h : heads) {
+        std::printf("%s\n", h.head.c_str());
+        print_table(h.labels);
+    }
 }
 
 bool is_batch(const ClassifyArgs& a) {
@@ -59,13 +80,19 @@ bool is_batch(const ClassifyArgs& a) {
 
 // One video named on its own: a bad file is bad input (exit status 2), as for every command.
 void classify_one(Model& model, const ClassifyArgs& a) {
+    if (!model.info().label_heads.empty()) {  // a split model answers per head
+        const std::vector<HeadPredictions> heads = model.classify_heads(a.inputs.front(), a.top_k);
+        if (a.json) std::printf("%s\n", heads_json(heads).dump().c_str());
+        else print_heads(heads);
+        return;
+    }
     const std::vector<Prediction> predictions = model.classify(a.inputs.front(), a.top_k);
     if (a.json) {
         nlohmann::json list = nlohmann::json::array();  // the HF pipeline's order of keys
         for (const Prediction& p : predictions) list.push_back({{"score", p.score}, {"label", p.label}});
         std::printf("%s\n", list.dump().c_str());
     } else {
-        for (const Prediction& p : predictions) std::printf("%8.4f  %s\n", p.score, p.label.c_str());
+        print_table(predictions);
     }
 }
 
@@ -91,7 +118,8 @@ void classify_batch(Model& model, const ClassifyArgs& a) {
             } else if (a.out.empty()) {
                 if (r.error.empty()) {
                     std::printf("%s\n", r.path.c_str());
-                    for (const Prediction& p : r.labels) std::printf("%8.4f  %s\n", p.score, p.label.c_str());
+                    if (r.heads.empty()) print_table(r.labels);
+                    else print_heads(r.heads);
                     std::fflush(stdout);
                 }
             }

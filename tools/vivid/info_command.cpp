@@ -23,6 +23,14 @@ void print_text(const nlohmann::json& j) {
     std::printf("  parameters      %lld\n", j["parameters"].get<long long>());
     std::printf("  layers          %lld x hidden %lld, %lld heads\n", j["layers"].get<long long>(),
                 j["hidden_size"].get<long long>(), j["heads"].get<long long>());
+    if (j.contains("temporal_layers"))  // the factorised encoder: `layers` is its spatial encoder
+        std::printf("  temporal layers %lld\n", j["temporal_layers"].get<long long>());
+    if (j.contains("label_heads")) {
+        std::string heads;
+        for (const auto& h : j["label_heads"])
+            heads += (heads.empty() ? "" : ", ") + h["name"].get<std::string>() + " " + std::to_string(h["size"].get<long long>());
+        std::printf("  label heads     %s (and their joint)\n", heads.c_str());
+    }
     std::printf("  GFLOP per clip  %.4g%s\n", j["gflop_per_clip"].get<double>(),
                 j.contains("gflop_mask") ? (" (" + j["gflop_mask"].get<std::string>() + ")").c_str() : "");
     const auto& in = j["input"];

@@ -42,6 +42,8 @@ nlohmann::json describe_model(const Model& model, const std::string& dir) {
     j["layers"] = info.layers;
     j["hidden_size"] = info.hidden_size;
     j["heads"] = info.heads;
+    if (info.model_type == "vivit_factorised_encoder") j["temporal_layers"] = info.temporal_layers;
+    for (const LabelHead& h : info.label_heads) j["label_heads"].push_back({{"name", h.name}, {"size", h.size}});
     if (!info.pretraining) {
         j["labels"] = info.labels.size();
         nlohmann::json first = nlohmann::json::array();

@@ -131,9 +131,15 @@ private:
         const double model_ms = ms_since(start);
         for (std::size_t i = 0; i < group.size(); ++i) {
             Job& j = *group[i];
-            nlohmann::json labels = nlohmann::json::array();
-            for (const Prediction& p : model_.top_labels(logits[i], j.top_k))
-                labels.push_back({{"label", p.label}, {"score", p.score}});
+            // One list, or a split model's {"noun": [...], "verb": [...], "joint": [...]}.
+            const std::vector<HeadPredictions> heads = model_.head_labels(logits[i], j.top_k);
+            nlohmann::json labels = heads.size() == 1 ? nlohmann::json::array() : nlohmann::json::object();
+            for (const HeadPredictions& h : heads) {
+                nlohmann::json list = nlohmann::json::array();
+                for (const Prediction& p : h.labels) list.push_back({{"label", p.label}, {"score", p.score}});
+                if (heads.size() == 1) labels = std::move(list);
+                else labels[h.head] = std::move(list);
+            }
             const auto& shape = j.pixel_values.shape;
             j.answer.set_value({200,
                                 {{"labels", labels},

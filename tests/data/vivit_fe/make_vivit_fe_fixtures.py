@@ -206,6 +206,13 @@ def hf_config(a):
     return c
 
 
+def preprocessor_config(size):  # HF's VivitImageProcessor, scaled to the fixture
+    return {"image_processor_type": "VivitImageProcessor", "do_resize": True, "size": {"shortest_edge": size},
+            "resample": 2, "do_center_crop": True, "crop_size": {"height": size, "width": size}, "do_rescale": True,
+            "rescale_factor": 1 / 255, "do_zero_centering": True, "do_normalize": False,
+            "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}
+
+
 def train_state(params, rng):
     momentum = {k: rng.normal(0, 1e-3, v.shape).astype(np.float32) for k, v in params.items()}
     state = {"optimizer": {"target": nest(params),
@@ -248,6 +255,11 @@ def main():
         safetensors_io.save(os.path.join(folder, "expected", "outputs.safetensors"),
                             {"pixel_values": pixel_values, "features": feats.astype(np.float32),
                              "logits": logits.astype(np.float32)})
+        with open(os.path.join(folder, "expected", "preprocessor_config.json"), "w") as f:
+            json.dump(preprocessor_config(a["image"]), f, indent=2, sort_keys=True)
+        # A clip of the model's frame count for the commands that read videos (random pixels).
+        np.save(os.path.join(folder, "video.npy"),
+                rng.integers(0, 256, (a["frames"], a["image"] + 4, a["image"] + 2, 3), dtype=np.uint8))
         print("wrote", folder, "logits[0,:3]", logits[0, :3])
 
 
