@@ -111,6 +111,8 @@ TEST(AttentionMatrixUnits, MatchesPlainBf16AttentionAtRealAndAwkwardSizes) {
         {1, 1, 1, 1, 64},    {3, 17, 17, 3, 80},     {2, 197, 197, 2, 32},    {1, 50, 1, 4, 64},
         {3, 197, 1, 12, 64}, {1, 300, 300, 2, 17},   {2, 33, 33, 2, 33},      {2, 1569, 1569, 2, 64},
         {1, 1568, 1568, 12, 64}, {1, 3137, 3137, 12, 64}, {1, 1568, 1568, 16, 64}, {1, 3137, 1, 12, 64},
+        // ViViT-B/L FE: spatial (16 slots of 197 tokens; CLS alone in the last block), temporal (17).
+        {16, 197, 197, 12, 64}, {16, 197, 1, 16, 64}, {1, 17, 17, 16, 64}, {3, 17, 1, 12, 64},
     };
     for (const Kernel& kernel : kernels_this_cpu_runs())
         for (const Case& c : cases) {

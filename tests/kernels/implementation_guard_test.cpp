@@ -36,8 +36,8 @@ const LayerShape kShapes[] = {
 
 // 1/3: CLS-only rows and classifier heads (batch 1, 3); 160: visible tokens of a 0.9 tube mask;
 // 1408: its masked tokens; 1568/3136/3137: VideoMAE-B, ViViT-B patches and with CLS; 4704:
-// batch 3 of 1568; 9411: batch 3 of 3137.
-const int64_t kRows[] = {1, 3, 160, 480, 1408, 1568, 3136, 3137, 4704, 9411};
+// batch 3 of 1568; 9411: batch 3 of 3137; 3152: ViViT FE's spatial encoder, 16 slots of 197.
+const int64_t kRows[] = {1, 3, 160, 480, 1408, 1568, 3136, 3137, 3152, 4704, 9411};
 
 std::vector<Precision> precisions_this_cpu_runs() {
     std::vector<Precision> p{Precision::F32, Precision::INT8};

@@ -110,6 +110,7 @@ TEST(Kernels, LinearRealModelSizes) {
     check_linear(k, {3137, 768, 3072}, Epilogue::BiasResidual, Activation::Gelu, 1e-4);   // ViViT-B fc2
     check_linear(k, {1569, 4096, 1024}, Epilogue::BiasActivation, Activation::GeluFast, 1e-4);  // L fc1
     check_linear(k, {3, 1024, 4096}, Epilogue::BiasResidual, Activation::Gelu, 1e-4);
+    check_linear(k, {17, 4096, 1024}, Epilogue::BiasActivation, Activation::GeluFast, 1e-4);  // L FE temporal fc1
 }
 
 TEST(Kernels, LinearWithoutBiasAndInPlaceWeights) {
@@ -271,6 +272,9 @@ const AttentionCase kAttentionCases[] = {
     {1, 1, 1, 1, 64},      {3, 17, 17, 3, 80},   {2, 197, 197, 2, 32},  {1, 50, 1, 4, 64},
     {3, 197, 1, 12, 64},   {1, 300, 300, 2, 17}, {2, 1569, 1569, 2, 64}, {1, 1568, 1568, 12, 64},
     {1, 3137, 3137, 12, 64}, {1, 1568, 1568, 16, 64}, {1, 3137, 1, 12, 64},
+    // The factorised encoder: ViViT-B/L FE's spatial encoder over 16 slots of 197 tokens (its
+    // last block for CLS alone), and the temporal one over 17 tokens.
+    {16, 197, 197, 12, 64}, {16, 197, 1, 16, 64}, {1, 17, 17, 16, 64}, {3, 17, 1, 12, 64},
 };
 
 TEST(Kernels, AttentionEveryInstructionSet) {

@@ -18,6 +18,9 @@ namespace {
 // Measured worst cases over these cases (bench/RESULTS.md, "Accuracy"): bf16 1.83e-2 absolute
 // (vivit_tiny, with attention on bf16 dot products; 1.16e-2 emulated), int8 4.1 % of the
 // largest logit (see kInt8RelativeBound).
+// PRODUCT.md states bf16's bound relative to the largest |logit| (2 %); cases whose largest
+// |logit| is below 1 are held to 2e-2 absolute, tighter than that. (The factorised-encoder
+// fixture's logits reach 2.3: its 2.1e-2 is 0.9 % of them.)
 constexpr double kBf16LogitBound = 2e-2;
 // int8: max |int8 - HF fp32| over the largest |HF logit| of the case (PRODUCT.md allows 10 %).
 constexpr double kInt8RelativeBound = 5e-2;
@@ -29,8 +32,15 @@ int64_t argmax(const float* v, int64_t n) {
     return best;
 }
 
+// A conformance case, or a factorised-encoder fixture (tests/data/vivit_fe, its fp32 logits from
+// the numpy reference forward).
+std::filesystem::path case_dir(const std::string& name) {
+    if (name.rfind("fe_", 0) == 0) return test::data_dir() / "vivit_fe" / name / "expected";
+    return test::conformance_dir() / name / "expected";
+}
+
 void check(KernelChoice kernels, Precision precision, const char* name) {
-    const auto dir = test::conformance_dir() / name / "expected";
+    const auto dir = case_dir(name);
     const TensorMap io = read_safetensors((dir / "outputs.safetensors").string());
     const Tensor* mask = io.count("bool_masked_pos") ? &io.at("bool_masked_pos") : nullptr;
     auto model = load_model(dir.string(), kernels, precision);
@@ -42,7 +52,8 @@ void check(KernelChoice kernels, Precision precision, const char* name) {
         worst = std::max(worst, std::fabs(static_cast<double>(out.logits.data<float>()[i]) - want.data<float>()[i]));
         largest = std::max(largest, std::fabs(static_cast<double>(want.data<float>()[i])));
     }
-    const double bound = precision == Precision::INT8 ? kInt8RelativeBound * largest : kBf16LogitBound;
+    const double bound =
+        precision == Precision::INT8 ? kInt8RelativeBound * largest : kBf16LogitBound * std::max(1.0, largest);
     EXPECT_LT(worst, bound) << name;
     EXPECT_GT(worst, 0.0) << name << ": rounding must change something, or the path ran in fp32";
     std::printf("%s %s %s: max |%s - HF fp32| logit = %.3g (%.3g of the largest |logit| %.3g)\n", name,
@@ -61,8 +72,10 @@ void check(KernelChoice kernels, Precision precision, const char* name) {
     }
 }
 
-const char* const kCases[] = {"vivit_tiny", "vivit_tiny_batch2", "videomae_tiny_finetuned", "videomae_tiny_nomeanpool",
-                              "videomae_tiny_pretrain_normpix", "videomae_tiny_pretrain_raw"};
+const char* const kCases[] = {"vivit_tiny",     "vivit_tiny_batch2",
+                              "videomae_tiny_finetuned", "videomae_tiny_nomeanpool",
+                              "videomae_tiny_pretrain_normpix", "videomae_tiny_pretrain_raw",
+                              "fe_two_heads",   "fe_one_head"};
 
 TEST(Bf16Accuracy, EmulatedBf16StaysWithinTheStatedBound) {
     for (const char* name : kCases) check(KernelChoice::Reference, Precision::BF16, name);
