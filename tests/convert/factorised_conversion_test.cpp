@@ -134,6 +134,13 @@ TEST(FactorisedConversion, AConfigThatDisagreesWithTheCheckpointIsOneLineNamingB
     }
 }
 
+TEST(FactorisedConversion, ALabelCountThatDisagreesIsRefusedEvenForAPreset) {
+    ConvertOptions r = request("fe_one_head");
+    r.preset = "vivit-b-16x2-fe-kinetics400";
+    EXPECT_EQ(conversion_error(r), "preset vivit-b-16x2-fe-kinetics400: id2label has 400 labels but the checkpoint "
+                                   "has 5 classes (output_projection)");
+}
+
 TEST(FactorisedConversion, AModelOneConfigIsRefusedForAFactorisedCheckpoint) {
     test::TempDir dir;
     const std::string config = edited_config("fe_one_head", dir, "model_type", "vivit");

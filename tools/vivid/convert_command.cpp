@@ -94,6 +94,15 @@ bool verify_converted(const ConvertArgs& a) {
     return ok;
 }
 
+// The sampling rate the preset's model was evaluated at, which the folder cannot record
+// (preprocessor_config.json has no key for it).
+void print_sampling_note(const std::string& preset) {
+    for (const PresetInfo& p : convert_presets())
+        if (p.name == preset && p.frame_sampling_rate > 0)
+            std::printf("%s was evaluated at frame sampling rate %d: classify with --frame-sampling-rate %d\n",
+                        p.name.c_str(), p.frame_sampling_rate, p.frame_sampling_rate);
+}
+
 void convert(ConvertArgs& a) {
     if (a.list_presets) {
         for (const PresetInfo& p : convert_presets()) std::printf("%s\n", p.name.c_str());
@@ -114,6 +123,7 @@ void convert(ConvertArgs& a) {
     for (const std::string& w : result.warnings) std::fprintf(stderr, "vivid: warning: %s\n", w.c_str());
     std::printf("wrote %s (%s, %lld tensors)\n", a.out.c_str(), result.architecture.c_str(),
                 static_cast<long long>(result.tensors));
+    print_sampling_note(a.request.preset);
     if (!a.verify_video.empty() && !verify_converted(a))
         throw Error(a.verify_video, "verification failed: the converted model does not reproduce the reference values");
 }
