@@ -420,6 +420,7 @@ struct PresetInfo {
     std::string name{};
     std::string format{};                 // "vivit-flax" or "videomae-pth"
     bool has_reference_values = false;  // the HF script's asserted logits, for verify_preset
+    int frame_sampling_rate = 0;        // the rate the model was evaluated at; 0: not stated
 };
 VIVID_API std::vector<PresetInfo> convert_presets();
 

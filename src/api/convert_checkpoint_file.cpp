@@ -14,7 +14,9 @@ ConvertResult convert(const ConvertOptions& options, const std::string& out) {
 
 std::vector<PresetInfo> convert_presets() {
     std::vector<PresetInfo> out;
-    for (const Preset& p : all_presets()) out.push_back({p.name, p.source_format, !p.expected_logits_slice.empty()});
+    for (const Preset& p : all_presets())
+        out.push_back({p.name, p.source_format, !p.expected_logits_slice.empty(),
+                       static_cast<int>(p.frame_sampling_rate)});
     return out;
 }
 

@@ -39,6 +39,7 @@ struct RuleTable {
 
 const RuleTable& videomae_rule_table();
 const RuleTable& vivit_rule_table();
+const RuleTable& vivit_factorised_rule_table();  // Scenic's Model 2 (Spatial/TemporalTransformer)
 
 struct ConvertedTensors {
     TensorMap tensors;

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "convert/conversion_rules.h"
+#include "convert/factorised_architecture.h"
 #include "convert/presets.h"
 #include "core/atomic_output.h"
 #include "convert/convert.h"
@@ -43,6 +44,68 @@ TensorMap read_source(const ConvertOptions& r) {
     return read_torch_state_dict(r.checkpoint).tensors;
 }
 
+std::string config_source(const ConvertOptions& r) { return r.config.empty() ? "preset " + r.preset : r.config; }
+
+// The config a --config file or the preset states, of the checkpoint's model family.
+ModelConfig stated_config(const ConvertOptions& r, const Preset* preset, const std::string& format) {
+    const std::string source = config_source(r);
+    ModelConfig config = parse_model_config(choose_config_text(r, preset), source);
+    const bool config_is_vivit = std::holds_alternative<VivitConfig>(config);
+    if (config_is_vivit != (r.from == CheckpointFormat::VivitFlax))
+        throw Error(source, "model_type '" + model_type(config) + "' does not match the checkpoint format " + format);
+    if (model_type(config) == "vivit_factorised_encoder")
+        throw Error(source, "model_type is 'vivit_factorised_encoder' but the checkpoint is ViViT Model 1 "
+                            "(Transformer/encoderblock_*, no SpatialTransformer)");
+    return config;
+}
+
+// Model 2: the architecture is the checkpoint's. A --config must agree with it; a preset supplies
+// labels and preprocessing, and where its numbers differ (Scenic's B/16x2 FE config says 4
+// temporal layers, the released file has 12) the checkpoint wins, with a warning.
+VivitConfig factorised_config(const ConvertOptions& r, const Preset* preset, const TensorMap& source,
+                              std::vector<std::string>& warnings) {
+    VivitConfig actual = read_factorised_architecture(source, r.checkpoint);
+    if (r.config.empty() && !preset) return actual;
+    const std::string where = config_source(r);
+    ModelConfig stated = parse_model_config(choose_config_text(r, preset), where);
+    auto* config = std::get_if<VivitConfig>(&stated);
+    if (!config || !config->factorised_encoder)
+        throw Error(where, "model_type is '" + model_type(stated) +
+                               "' but the checkpoint is a ViViT factorised encoder (vivit_factorised_encoder)");
+    if (config->common.num_labels() != actual.common.num_labels())
+        throw Error(where, "id2label has " + std::to_string(config->common.num_labels()) +
+                               " labels but the checkpoint has " + std::to_string(actual.common.num_labels()) +
+                               " classes (output_projection)");
+    for (const std::string& difference : architecture_differences(*config, actual)) {
+        if (!r.config.empty()) throw Error(where, difference);
+        warnings.push_back("preset " + preset->name + ": " + difference + "; converting what the checkpoint holds");
+    }
+    take_architecture(*config, actual);
+    return *config;
+}
+
+const RuleTable& rule_table(CheckpointFormat from, bool factorised) {
+    if (factorised) return vivit_factorised_rule_table();
+    return from == CheckpointFormat::VivitFlax ? vivit_rule_table() : videomae_rule_table();
+}
+
+// As HF's strict load_state_dict: every weight present with its shape, none left over. The
+// model's structure is built without kernels, so no weight is copied; the model decides the
+// architecture (the config's, else what the weights hold), as it will when loaded.
+void check_against_model(ConvertedModel& out, const ConvertOptions& r) {
+    std::vector<std::string> unused;
+    try {
+        out.architecture =
+            build_model(out.config, out.weights, r.checkpoint, KernelChoice::ShapeCheck, &unused)->architecture();
+    } catch (const Error& e) {
+        const std::string of = r.config.empty() && r.preset.empty() ? "the checkpoint's own shapes" : config_source(r);
+        throw Error(r.checkpoint, "does not fit the " + model_type(out.config) + " model of " + of + ": " + e.problem());
+    }
+    std::visit([&](auto& c) { c.common.architectures = {out.architecture}; }, out.config);
+    if (!unused.empty())
+        throw Error(r.checkpoint, "converted weight '" + unused.front() + "' is not part of " + out.architecture +
+                                      " (" + std::to_string(unused.size()) + " such weights)");
+}
 
 }  // namespace
 
@@ -67,33 +130,16 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
             throw Error("preset " + preset->name, "converts " + preset->source_format + " checkpoints, not " + format);
         if (r.config.empty()) out.warnings = preset->warnings;
     }
-    const std::string config_source = r.config.empty() ? "preset " + r.preset : r.config;
-    out.config = parse_model_config(choose_config_text(r, preset), config_source);
-    const bool config_is_vivit = std::holds_alternative<VivitConfig>(out.config);
-    if (config_is_vivit != (r.from == CheckpointFormat::VivitFlax))
-        throw Error(config_source, "model_type '" + model_type(out.config) + "' does not match the checkpoint format " +
-                                       format);
+    const bool factorised = r.from == CheckpointFormat::VivitFlax && is_factorised_encoder_checkpoint(source);
+    if (factorised)
+        out.config = factorised_config(r, preset, source, out.warnings);
+    else
+        out.config = stated_config(r, preset, format);
 
-    const RuleTable& table = r.from == CheckpointFormat::VivitFlax ? vivit_rule_table() : videomae_rule_table();
-    ConvertedTensors converted = apply_rules(table, source, r.checkpoint);
+    ConvertedTensors converted = apply_rules(rule_table(r.from, factorised), source, r.checkpoint);
     out.weights = std::move(converted.tensors);
     out.warnings.insert(out.warnings.end(), converted.warnings.begin(), converted.warnings.end());
-
-    // As HF's strict load_state_dict: every weight present with its shape, none left over. The
-    // model's structure is built without kernels, so no weight is copied; the model decides the
-    // architecture (the config's, else what the weights hold), as it will when loaded.
-    std::vector<std::string> unused;
-    try {
-        out.architecture =
-            build_model(out.config, out.weights, r.checkpoint, KernelChoice::ShapeCheck, &unused)->architecture();
-    } catch (const Error& e) {
-        throw Error(r.checkpoint, "does not fit the " + model_type(out.config) + " model of " + config_source + ": " +
-                                      e.problem());
-    }
-    std::visit([&](auto& c) { c.common.architectures = {out.architecture}; }, out.config);
-    if (!unused.empty())
-        throw Error(r.checkpoint, "converted weight '" + unused.front() + "' is not part of " + out.architecture +
-                                      " (" + std::to_string(unused.size()) + " such weights)");
+    check_against_model(out, r);
     for (auto& [name, t] : out.weights)
         if (t.dtype() != DType::F32) t = t.to_float32();  // HF models are saved in float32
 

@@ -29,13 +29,15 @@ std::vector<std::string> parse_label_list(std::string_view text, const std::stri
 }
 
 std::vector<std::string> label_names(std::string_view dataset) {
-    if (dataset != "kinetics400" && dataset != "ssv2") {
-        throw Error("labels", "unknown label set '" + std::string(dataset) +
-                                  "' (known: kinetics400, ssv2)");
-    }
     const std::string file = std::string(dataset) + "_labels.txt";
     const auto text = embedded_data_file(file);
-    if (!text) throw Error(file, "not embedded in this build");
+    if (!text) {
+        std::string known;
+        for (std::string_view name : embedded_data_file_names())
+            if (name.ends_with("_labels.txt"))
+                known += (known.empty() ? "" : ", ") + std::string(name.substr(0, name.size() - 11));
+        throw Error("labels", "unknown label set '" + std::string(dataset) + "' (known: " + known + ")");
+    }
     return parse_label_list(*text, file);
 }
 

@@ -8,8 +8,9 @@
 
 namespace vivid {
 
-// "kinetics400" (400 names) or "ssv2" (174 names); index i is class id i.
-// Throws vivid::Error for any other dataset name.
+// The list in src/convert/data/<dataset>_labels.txt: "kinetics400" (400 names), "ssv2" (174),
+// "kinetics600" (600), "epic_kitchens_100_nouns" (300), "epic_kitchens_100_verbs" (97); index i
+// is class id i. Throws vivid::Error for any other dataset name.
 std::vector<std::string> label_names(std::string_view dataset);
 
 // Parses a label list: one name per line, '#' lines are comments, blank lines are ignored,

@@ -29,7 +29,7 @@ const json& named_entry(const json& document, const char* table, const std::stri
 
 // Mirrors the converter: defaults, then the size table, then what the name implies.
 json build_config(const json& document, const json& entry, const std::string& where,
-                  const std::string& label_set) {
+                  const std::vector<std::string>& label_sets) {
     const std::string base = member(entry, "config_base", where).get<std::string>();
     json config = named_entry(document, "config_bases", base, where);
     const json& architecture = member(entry, "architecture", where);
@@ -38,8 +38,30 @@ json build_config(const json& document, const json& entry, const std::string& wh
                                        architecture.get<std::string>(), where));
     }
     config.merge_patch(member(entry, "config", where));
-    if (!label_set.empty()) add_label_maps(label_names(label_set), config);
+    std::vector<std::string> labels;
+    for (const std::string& set : label_sets) {
+        const std::vector<std::string> names = label_names(set);
+        labels.insert(labels.end(), names.begin(), names.end());
+    }
+    if (!labels.empty()) add_label_maps(labels, config);
     return config;
+}
+
+// "labels": null, one label set's name, or a list of them (split heads, in head order).
+std::vector<std::string> parse_label_sets(const json& labels) {
+    if (labels.is_null()) return {};
+    if (labels.is_string()) return {labels.get<std::string>()};
+    return labels.get<std::vector<std::string>>();
+}
+
+// The reference clip's description; "reference_input": null where there are no reference values.
+std::string reference_input_text(const json& document, const json& entry, const std::string& where) {
+    const json& name = member(entry, "reference_input", where);
+    if (name.is_null()) return "";
+    std::string text;
+    for (const auto& [key, value] : named_entry(document, "reference_inputs", name.get<std::string>(), where).items())
+        text += (text.empty() ? "" : "; ") + key + ": " + value.get<std::string>();
+    return text;
 }
 
 Preset parse_preset(const json& document, const json& entry, const std::string& source) {
@@ -47,19 +69,14 @@ Preset parse_preset(const json& document, const json& entry, const std::string& 
     preset.name = member(entry, "name", source).get<std::string>();
     const std::string where = source + " preset '" + preset.name + "'";
     preset.source_format = member(entry, "source_format", where).get<std::string>();
-    const json& labels = member(entry, "labels", where);
-    if (!labels.is_null()) preset.label_set = labels.get<std::string>();
-    preset.config = build_config(document, entry, where, preset.label_set);
+    preset.label_sets = parse_label_sets(member(entry, "labels", where));
+    preset.config = build_config(document, entry, where, preset.label_sets);
     preset.preprocessor_config = named_entry(
         document, "preprocessor_configs", member(entry, "preprocessor", where).get<std::string>(),
         where);
-    const json& input = named_entry(document, "reference_inputs",
-                                    member(entry, "reference_input", where).get<std::string>(),
-                                    where);
-    for (const auto& [key, value] : input.items()) {
-        if (!preset.reference_input.empty()) preset.reference_input += "; ";
-        preset.reference_input += key + ": " + value.get<std::string>();
-    }
+    preset.frame_sampling_rate = entry.value("frame_sampling_rate", int64_t{0});
+    if (preset.frame_sampling_rate < 0) throw Error(where, "frame_sampling_rate must not be negative");
+    preset.reference_input = reference_input_text(document, entry, where);
     preset.expected_logits_shape = member(entry, "expected_logits_shape", where).get<Shape>();
     preset.expected_logits_slice =
         member(entry, "expected_logits_slice", where).get<std::vector<float>>();
@@ -71,8 +88,9 @@ Preset parse_preset(const json& document, const json& entry, const std::string& 
     }
     preset.atol = member(entry, "atol", where).get<double>();
     preset.warnings = member(entry, "warnings", where).get<std::vector<std::string>>();
+    // "source" names the sources entry when it is not the format's converter script.
     preset.upstream_source =
-        named_entry(document, "sources", preset.source_format, where).get<std::string>();
+        named_entry(document, "sources", entry.value("source", preset.source_format), where).get<std::string>();
     return preset;
 }
 

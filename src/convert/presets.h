@@ -1,7 +1,8 @@
 // Named conversion presets for `vivid convert --model-name`: every model name the Hugging
-// Face VideoMAE converter knows, plus ViViT-B/16x2 Kinetics-400. Each carries the config.json
-// and preprocessor_config.json the HF converter writes and the reference values its script
-// asserts. The data lives in src/convert/data/presets.json (compiled in).
+// Face VideoMAE converter knows, ViViT-B/16x2 Kinetics-400, and Scenic's four factorised-encoder
+// ViViTs. Each carries the config.json and preprocessor_config.json the HF converter writes (for
+// the factorised encoders: what Scenic's configs state) and the reference values its script
+// asserts (none exist for the factorised encoders). The data lives in src/convert/data/presets.json (compiled in).
 #pragma once
 
 #include "convert/label_names.h"
@@ -23,8 +24,14 @@ struct Preset {
     // torch_dtype, architectures and, for classifiers, id2label/label2id.
     nlohmann::json config;
     nlohmann::json preprocessor_config;  // preprocessor_config.json as the converter saves it
-    std::string label_set;               // "kinetics400", "ssv2", or empty (pre-training)
-    std::string reference_input;         // the clip (and mask) the reference values come from
+    // Label lists (label_names), concatenated in order: {"kinetics400"}, {"ssv2"}, the
+    // EPIC-KITCHENS heads' {"epic_kitchens_100_nouns", "epic_kitchens_100_verbs"}; empty for
+    // pre-training.
+    std::vector<std::string> label_sets;
+    // The frame sampling rate the model was evaluated at (Scenic's dataset `stride`); 0 where
+    // the source does not state one. preprocessor_config.json has no key for it.
+    int64_t frame_sampling_rate = 0;
+    std::string reference_input;         // the clip (and mask) the reference values come from; may be empty
     Shape expected_logits_shape;
     // The values the upstream script asserts, flattened row-major; slice_description says
     // which elements ("logits[0, :3]", "logits[0, :3, :3]", "logits[0, :5]").
@@ -36,7 +43,7 @@ struct Preset {
     std::optional<float> expected_loss_without_norm_pix_loss;
     double atol = 1e-4;
     std::vector<std::string> warnings;  // shown by `vivid convert` when the preset is used
-    std::string upstream_source;        // upstream script path @ commit the values come from
+    std::string upstream_source;        // upstream script (or config) path @ commit the values come from
 
     // The loss to expect for a config with this norm_pix_loss setting, if the script has one.
     std::optional<float> expected_loss_for(bool norm_pix_loss) const {

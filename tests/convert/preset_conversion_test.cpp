@@ -186,30 +186,22 @@ constexpr int64_t kVivitHidden = 768, kVivitHeads = 12, kVivitInner = 3072, kViv
 constexpr int64_t kVivitFrames = 32;
 constexpr int64_t kVivitTokens = 1 + (kVivitFrames / 2) * (kImage / 16) * (kImage / 16);  // 3137
 
-SourceCheckpoint vivit_checkpoint(int64_t num_labels, uint64_t seed) {
-    Random rng(seed);
-    SourceCheckpoint c;
-    const int64_t d = kVivitHidden, h = kVivitHeads, dh = d / h;
-    // Conv3d kernel (t, h, w, in, out) -> (out, in, t, h, w).
-    c.tensors["embedding/kernel"] = random_tensor(rng, {2, 16, 16, 3, d});
-    c.expected.push_back({"vivit.embeddings.patch_embeddings.projection.weight", {d, 3, 2, 16, 16},
-                          "embedding/kernel", {2, 16, 16, 3, d}, {4, 3, 0, 1, 2}});
-    add_copied(c, rng, "embedding/bias", "vivit.embeddings.patch_embeddings.projection.bias", {d});
-    add_copied(c, rng, "cls", "vivit.embeddings.cls_token", {1, 1, d});
-    add_copied(c, rng, "Transformer/posembed_input/pos_embedding", "vivit.embeddings.position_embeddings",
-               {1, kVivitTokens, d});
-    auto add_transposed = [&](const std::string& src, const std::string& hf, int64_t in, int64_t out) {
-        c.tensors[src] = random_tensor(rng, {in, out});
-        c.expected.push_back({hf, {out, in}, src, {in, out}, {1, 0}});
+// One Scenic encoder: `<src>/encoderblock_i/...` and `<src>/encoder_norm` -> HF `<layers>i.` and `<norm>`.
+void add_vivit_encoder(SourceCheckpoint& c, Random& rng, const std::string& src, const std::string& layers,
+                       const std::string& norm, int64_t depth, int64_t d, int64_t h, int64_t inner) {
+    const int64_t dh = d / h;
+    auto add_transposed = [&](const std::string& from, const std::string& hf, int64_t in, int64_t out) {
+        c.tensors[from] = random_tensor(rng, {in, out});
+        c.expected.push_back({hf, {out, in}, from, {in, out}, {1, 0}});
     };
-    for (int64_t i = 0; i < kVivitLayers; ++i) {
-        const std::string src = "Transformer/encoderblock_" + std::to_string(i) + "/";
-        const std::string hf = "vivit.encoder.layer." + std::to_string(i) + ".";
-        add_copied(c, rng, src + "LayerNorm_0/scale", hf + "layernorm_before.weight", {d});
-        add_copied(c, rng, src + "LayerNorm_0/bias", hf + "layernorm_before.bias", {d});
-        add_copied(c, rng, src + "LayerNorm_1/scale", hf + "layernorm_after.weight", {d});
-        add_copied(c, rng, src + "LayerNorm_1/bias", hf + "layernorm_after.bias", {d});
-        const std::string att = src + "MultiHeadDotProductAttention_0/";
+    for (int64_t i = 0; i < depth; ++i) {
+        const std::string blk = src + "/encoderblock_" + std::to_string(i) + "/";
+        const std::string hf = layers + std::to_string(i) + ".";
+        add_copied(c, rng, blk + "LayerNorm_0/scale", hf + "layernorm_before.weight", {d});
+        add_copied(c, rng, blk + "LayerNorm_0/bias", hf + "layernorm_before.bias", {d});
+        add_copied(c, rng, blk + "LayerNorm_1/scale", hf + "layernorm_after.weight", {d});
+        add_copied(c, rng, blk + "LayerNorm_1/bias", hf + "layernorm_after.bias", {d});
+        const std::string att = blk + "MultiHeadDotProductAttention_0/";
         for (const char* part : {"query", "key", "value"}) {
             // (in, heads, head_dim) -> (in, heads*head_dim) -> Linear (heads*head_dim, in).
             const std::string kernel = att + part + "/kernel";
@@ -223,15 +215,74 @@ SourceCheckpoint vivit_checkpoint(int64_t num_labels, uint64_t seed) {
         c.tensors[att + "out/kernel"] = random_tensor(rng, {h, dh, d});
         c.expected.push_back({hf + "attention.output.dense.weight", {d, d}, att + "out/kernel", {d, d}, {1, 0}});
         add_copied(c, rng, att + "out/bias", hf + "attention.output.dense.bias", {d});
-        add_transposed(src + "MlpBlock_0/Dense_0/kernel", hf + "intermediate.dense.weight", d, kVivitInner);
-        add_copied(c, rng, src + "MlpBlock_0/Dense_0/bias", hf + "intermediate.dense.bias", {kVivitInner});
-        add_transposed(src + "MlpBlock_0/Dense_1/kernel", hf + "output.dense.weight", kVivitInner, d);
-        add_copied(c, rng, src + "MlpBlock_0/Dense_1/bias", hf + "output.dense.bias", {d});
+        add_transposed(blk + "MlpBlock_0/Dense_0/kernel", hf + "intermediate.dense.weight", d, inner);
+        add_copied(c, rng, blk + "MlpBlock_0/Dense_0/bias", hf + "intermediate.dense.bias", {inner});
+        add_transposed(blk + "MlpBlock_0/Dense_1/kernel", hf + "output.dense.weight", inner, d);
+        add_copied(c, rng, blk + "MlpBlock_0/Dense_1/bias", hf + "output.dense.bias", {d});
     }
-    add_copied(c, rng, "Transformer/encoder_norm/scale", "vivit.layernorm.weight", {d});
-    add_copied(c, rng, "Transformer/encoder_norm/bias", "vivit.layernorm.bias", {d});
-    add_transposed("output_projection/kernel", "classifier.weight", d, num_labels);
+    add_copied(c, rng, src + "/encoder_norm/scale", norm + "weight", {d});
+    add_copied(c, rng, src + "/encoder_norm/bias", norm + "bias", {d});
+}
+
+// The tubelet embedding (Conv3d kernel (t, h, w, in, out) -> (out, in, t, h, w)).
+void add_vivit_embedding(SourceCheckpoint& c, Random& rng, int64_t d) {
+    c.tensors["embedding/kernel"] = random_tensor(rng, {2, 16, 16, 3, d});
+    c.expected.push_back({"vivit.embeddings.patch_embeddings.projection.weight", {d, 3, 2, 16, 16},
+                          "embedding/kernel", {2, 16, 16, 3, d}, {4, 3, 0, 1, 2}});
+    add_copied(c, rng, "embedding/bias", "vivit.embeddings.patch_embeddings.projection.bias", {d});
+}
+
+void add_vivit_classifier(SourceCheckpoint& c, Random& rng, int64_t d, int64_t num_labels) {
+    c.tensors["output_projection/kernel"] = random_tensor(rng, {d, num_labels});
+    c.expected.push_back({"classifier.weight", {num_labels, d}, "output_projection/kernel", {d, num_labels}, {1, 0}});
     add_copied(c, rng, "output_projection/bias", "classifier.bias", {num_labels});
+}
+
+SourceCheckpoint vivit_checkpoint(int64_t num_labels, uint64_t seed) {
+    Random rng(seed);
+    SourceCheckpoint c;
+    const int64_t d = kVivitHidden;
+    add_vivit_embedding(c, rng, d);
+    add_copied(c, rng, "cls", "vivit.embeddings.cls_token", {1, 1, d});
+    add_copied(c, rng, "Transformer/posembed_input/pos_embedding", "vivit.embeddings.position_embeddings",
+               {1, kVivitTokens, d});
+    add_vivit_encoder(c, rng, "Transformer", "vivit.encoder.layer.", "vivit.layernorm.", kVivitLayers, d, kVivitHeads,
+                      kVivitInner);
+    add_vivit_classifier(c, rng, d, num_labels);
+    return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ViViT factorised encoder (Scenic Model 2), sizes from Scenic's vivit_{base,large}_factorised_encoder
+// configs @ a6c44383: B 768/12 heads/3072/12 spatial layers, L 1024/16/4096/24; 4 temporal layers.
+
+struct FeArch {
+    int64_t hidden, heads, inner, spatial_layers, temporal_layers;
+};
+
+FeArch fe_arch(const std::string& preset) {
+    if (preset.find("vivit-l-") != std::string::npos) return {1024, 16, 4096, 24, 4};
+    return {768, 12, 3072, 12, 4};
+}
+
+constexpr int64_t kFeSlots = kVivitFrames / 2, kFeSlotTokens = (kImage / 16) * (kImage / 16);  // 16, 196
+
+SourceCheckpoint vivit_fe_checkpoint(const FeArch& a, int64_t num_labels, uint64_t seed) {
+    Random rng(seed);
+    SourceCheckpoint c;
+    const int64_t d = a.hidden;
+    add_vivit_embedding(c, rng, d);
+    add_copied(c, rng, "cls_SpatialTransformer", "vivit.embeddings.cls_token", {1, 1, d});
+    add_copied(c, rng, "SpatialTransformer/posembed_input/pos_embedding", "vivit.embeddings.position_embeddings",
+               {1, 1 + kFeSlotTokens, d});
+    add_vivit_encoder(c, rng, "SpatialTransformer", "vivit.encoder.layer.", "vivit.layernorm.", a.spatial_layers, d,
+                      a.heads, a.inner);
+    add_copied(c, rng, "cls_TemporalTransformer", "vivit.temporal_embeddings.cls_token", {1, 1, d});
+    add_copied(c, rng, "TemporalTransformer/posembed_input/pos_embedding",
+               "vivit.temporal_embeddings.position_embeddings", {1, 1 + kFeSlots, d});
+    add_vivit_encoder(c, rng, "TemporalTransformer", "vivit.temporal_encoder.layer.", "vivit.temporal_layernorm.",
+                      a.temporal_layers, d, a.heads, a.inner);
+    add_vivit_classifier(c, rng, d, num_labels);
     return c;
 }
 
@@ -292,6 +343,8 @@ void expect_weights_moved(const SourceCheckpoint& source, const ConvertedModel& 
 int64_t expected_label_count(const std::string& preset) {
     const bool classifier = preset.find("finetuned") != std::string::npos || preset.find("vivit") != std::string::npos;
     if (!classifier) return 0;
+    if (preset.find("epic-kitchens") != std::string::npos) return 300 + 97;  // nouns, then verbs
+    if (preset.find("kinetics600") != std::string::npos) return 600;
     if (preset.find("ssv2") != std::string::npos) return 174;
     if (preset.find("kinetics") != std::string::npos) return 400;
     return 0;
@@ -301,7 +354,10 @@ bool is_pretraining_name(const std::string& preset) {
     return preset.find("vivit") == std::string::npos && expected_label_count(preset) == 0;
 }
 
+bool is_factorised_name(const std::string& preset) { return preset.find("-fe-") != std::string::npos; }
+
 std::string expected_architecture(const std::string& preset) {
+    if (is_factorised_name(preset)) return "VivitFactorisedEncoderForVideoClassification";
     if (preset.find("vivit") != std::string::npos) return "VivitForVideoClassification";
     return is_pretraining_name(preset) ? "VideoMAEForPreTraining" : "VideoMAEForVideoClassification";
 }
@@ -321,18 +377,42 @@ void expect_videomae_fields(const json& config, const VideoMAEArch& a, bool pret
     }
 }
 
-// `arch` is what the converted config must say (the preset's, or a depth-truncated copy).
-void expect_config(const std::string& preset, const VideoMAEArch& arch, const ConvertedModel& converted) {
+void expect_fe_fields(const json& config, const FeArch& a, const std::string& preset) {
+    EXPECT_EQ(config.at("model_type"), "vivit_factorised_encoder");
+    EXPECT_EQ(config.at("hidden_size"), a.hidden);
+    EXPECT_EQ(config.at("num_attention_heads"), a.heads);
+    EXPECT_EQ(config.at("intermediate_size"), a.inner);
+    EXPECT_EQ(config.at("num_hidden_layers"), a.spatial_layers);
+    EXPECT_EQ(config.at("num_temporal_layers"), a.temporal_layers);
+    EXPECT_EQ(config.at("num_frames"), kVivitFrames);
+    EXPECT_EQ(config.at("image_size"), kImage);
+    EXPECT_EQ(config.at("tubelet_size"), json::array({2, 16, 16}));
+    EXPECT_FALSE(config.contains("temporal_num_attention_heads"));  // the same as the spatial encoder's
+    if (preset.find("epic-kitchens") != std::string::npos)
+        EXPECT_EQ(config.at("heads"), json::parse(R"([{"name": "noun", "size": 300}, {"name": "verb", "size": 97}])"));
+    else
+        EXPECT_FALSE(config.contains("heads"));
+}
+
+// `arch` is what the converted config must say (the preset's, or a depth-truncated copy);
+// `fe` the same for the factorised encoder.
+void expect_config(const std::string& preset, const VideoMAEArch& arch, const ConvertedModel& converted,
+                   const FeArch& fe) {
     const json config = json::parse(converted.config_json);
     EXPECT_EQ(config.at("architectures"), json::array({expected_architecture(preset)}));
     EXPECT_EQ(converted.architecture, expected_architecture(preset));
     const int64_t labels = expected_label_count(preset);
     if (labels > 0) {
         EXPECT_EQ(config.at("id2label").size(), static_cast<std::size_t>(labels));
-        EXPECT_EQ(config.at("label2id").size(), static_cast<std::size_t>(labels));
+        // Six EPIC-KITCHENS names are both a noun and a verb (brush, drink, filter, roll, water,
+        // wrap): label2id, the inverse map, holds each once.
+        const int64_t shared = preset.find("epic-kitchens") != std::string::npos ? 6 : 0;
+        EXPECT_EQ(config.at("label2id").size(), static_cast<std::size_t>(labels - shared));
         EXPECT_EQ(common_config(converted.config).num_labels(), labels);
     }
-    if (preset.find("vivit") != std::string::npos) {
+    if (is_factorised_name(preset)) {
+        expect_fe_fields(config, fe, preset);
+    } else if (preset.find("vivit") != std::string::npos) {
         EXPECT_EQ(config.at("model_type"), "vivit");
         EXPECT_EQ(config.at("hidden_size"), kVivitHidden);
         EXPECT_EQ(config.at("num_frames"), kVivitFrames);
@@ -432,6 +512,10 @@ const std::vector<PresetCase>& preset_cases() {
         {"videomae-base-ssv2", Depth::Convert},
         {"videomae-base-finetuned-ssv2", Depth::Convert},
         {"vivit-b-16x2-kinetics400", kVivitDepth},
+        {"vivit-b-16x2-fe-kinetics400", kVivitDepth},
+        {"vivit-l-16x2-fe-kinetics400", kLargeDepth},
+        {"vivit-l-16x2-fe-kinetics600", Depth::FewLayers},
+        {"vivit-l-16x2-fe-epic-kitchens", Depth::FewLayers},
     };
     return cases;
 }
@@ -444,7 +528,16 @@ VideoMAEArch arch_for(const PresetCase& pc) {
     return a;
 }
 
+// The factorised encoder's architecture is the checkpoint's: FewLayers is a checkpoint with two
+// spatial layers, which the preset converts with a warning, not a --config.
+FeArch fe_arch_for(const PresetCase& pc) {
+    FeArch a = fe_arch(pc.name);
+    if (pc.depth == Depth::FewLayers) a.spatial_layers = kFewLayers;
+    return a;
+}
+
 SourceCheckpoint checkpoint_for(const PresetCase& pc, uint64_t seed) {
+    if (is_factorised_name(pc.name)) return vivit_fe_checkpoint(fe_arch_for(pc), expected_label_count(pc.name), seed);
     if (pc.name.find("vivit") != std::string::npos) return vivit_checkpoint(expected_label_count(pc.name), seed);
     return videomae_checkpoint(arch_for(pc), is_pretraining_name(pc.name), expected_label_count(pc.name), seed);
 }
@@ -501,7 +594,7 @@ TEST_P(PresetConversionTest, ConvertsRandomCheckpointOfItsShape) {
     }
     ConvertOptions request = request_for(pc.name);
     std::optional<test::TempDir> config_dir;
-    if (pc.depth == Depth::FewLayers) {
+    if (pc.depth == Depth::FewLayers && !vivit) {
         json config = preset.config;
         config["num_hidden_layers"] = kFewLayers;
         if (is_pretraining_name(pc.name)) config["decoder_num_hidden_layers"] = kFewLayers;
@@ -516,7 +609,16 @@ TEST_P(PresetConversionTest, ConvertsRandomCheckpointOfItsShape) {
         ASSERT_NO_THROW(converted = convert_state(request, source.tensors));
         expect_weights_moved(source, converted);
     }  // the source is released before the model is built: one model's weights at a time
-    expect_config(pc.name, arch_for(pc), converted);
+    expect_config(pc.name, arch_for(pc), converted, fe_arch_for(pc));
+    if (is_factorised_name(pc.name)) {
+        // Only a checkpoint shallower than the preset says is worth a warning.
+        ASSERT_EQ(converted.warnings.size(), pc.depth == Depth::FewLayers ? 1u : 0u);
+        if (pc.depth == Depth::FewLayers) {
+            EXPECT_EQ(converted.warnings[0], "preset " + pc.name +
+                                                 ": num_hidden_layers is 24 but the checkpoint has 2 spatial layers; "
+                                                 "converting what the checkpoint holds");
+        }
+    }
 
     const bool warns_heads = std::any_of(converted.warnings.begin(), converted.warnings.end(), [](const auto& w) {
         return w.find("16 attention heads") != std::string::npos;
@@ -556,6 +658,26 @@ TEST(PresetConversionCoverage, EveryPresetIsExercised) {
     for (const PresetCase& pc : preset_cases()) covered.insert(pc.name);
     for (const std::string& name : preset_names()) EXPECT_TRUE(covered.count(name)) << name << " has no test";
     EXPECT_EQ(covered.size(), preset_names().size());
+}
+
+// Scenic's released ViViT-B/16x2 FE has 12 temporal layers where its config (and so the preset)
+// says 4: the checkpoint's depth wins, with one warning line, and every weight is converted.
+TEST(FactorisedPresetConversion, ACheckpointDeeperThanThePresetKeepsItsDepth) {
+    const std::string preset = "vivit-b-16x2-fe-kinetics400";
+    FeArch a = fe_arch(preset);
+    a.temporal_layers = 12;
+    const SourceCheckpoint source = vivit_fe_checkpoint(a, 400, 99);
+    ConvertedModel converted;
+    ASSERT_NO_THROW(converted = convert_state(request_for(preset), source.tensors));
+    expect_weights_moved(source, converted);
+    expect_fe_fields(json::parse(converted.config_json), a, preset);
+    ASSERT_EQ(converted.warnings.size(), 1u);
+    EXPECT_EQ(converted.warnings[0], "preset " + preset +
+                                         ": num_temporal_layers is 4 but the checkpoint has 12 temporal layers; "
+                                         "converting what the checkpoint holds");
+    // The labels and preprocessing are still the preset's.
+    EXPECT_EQ(json::parse(converted.config_json).at("id2label"), require_preset(preset).config.at("id2label"));
+    EXPECT_EQ(json::parse(converted.preprocessor_json), require_preset(preset).preprocessor_config);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ std::vector<float> steered_logits(const Preset& p) {
 TEST(PresetReferenceForward, EveryClassifierPresetPassesOnItsValuesAndFailsWhenOneMoves) {
     int classifiers = 0;
     for (const Preset& p : all_presets()) {
-        if (p.expected_logits_slice.empty() || p.label_set.empty()) continue;
+        if (p.expected_logits_slice.empty() || p.label_sets.empty()) continue;
         SCOPED_TRACE(p.name);
         ++classifiers;
         test::TempDir dir;

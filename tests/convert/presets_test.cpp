@@ -4,6 +4,7 @@
 // cases' expected configs (written by HF save_pretrained), never from presets.json itself.
 #include "convert/embedded_data.h"
 #include "convert/presets.h"
+#include "formats/model_config.h"
 #include "test_support.h"
 #include "vivid/vivid.h"
 
@@ -119,6 +120,19 @@ TEST(PresetsLabels, Ssv2MatchesHfFileSizes) {
     expect_listed_size(python_id2label_size(names, 2), "10.1");
 }
 
+// ../shared/data/labels: Kinetics-600 (alphabetical ids), EPIC-KITCHENS-100 noun and verb classes.
+TEST(PresetsLabels, FactorisedEncoderListsHaveTheirSizes) {
+    const auto k600 = label_names("kinetics600");
+    ASSERT_EQ(k600.size(), 600u);
+    EXPECT_TRUE(std::is_sorted(k600.begin(), k600.end()));
+    EXPECT_EQ(k600.front(), "abseiling");
+    const auto nouns = label_names("epic_kitchens_100_nouns"), verbs = label_names("epic_kitchens_100_verbs");
+    ASSERT_EQ(nouns.size(), 300u);
+    ASSERT_EQ(verbs.size(), 97u);
+    EXPECT_EQ(nouns.front(), "tap");
+    EXPECT_EQ(verbs.front(), "take");
+}
+
 TEST(PresetsLabels, UnknownDatasetIsAnError) {
     EXPECT_THROW(label_names("kinetics700"), Error);
 }
@@ -136,7 +150,9 @@ TEST(PresetsLabels, ParserSkipsCommentsAndCarriageReturnsAndRejectsDuplicates) {
 
 TEST(PresetsEmbedding, DataFilesAreCompiledInVerbatim) {
     const auto names = embedded_data_file_names();
-    for (const char* file : {"kinetics400_labels.txt", "ssv2_labels.txt", "presets.json"}) {
+    for (const char* file : {"kinetics400_labels.txt", "ssv2_labels.txt", "kinetics600_labels.txt",
+                             "epic_kitchens_100_nouns_labels.txt", "epic_kitchens_100_verbs_labels.txt",
+                             "presets.json"}) {
         EXPECT_NE(std::find(names.begin(), names.end(), file), names.end()) << file;
         const auto bytes = embedded_data_file(file);
         ASSERT_TRUE(bytes.has_value()) << file;
@@ -148,7 +164,8 @@ TEST(PresetsEmbedding, DataFilesAreCompiledInVerbatim) {
 }
 
 TEST(PresetsTable, HasEveryNameTheConvertersKnow) {
-    // model_names in convert_videomae_to_pytorch.py, plus the ViViT release.
+    // model_names in convert_videomae_to_pytorch.py, the ViViT release HF converts, and Scenic's
+    // four factorised-encoder releases.
     const std::vector<std::string> expected = {
         "videomae-small-finetuned-kinetics", "videomae-small-finetuned-ssv2",
         "videomae-base-short",               "videomae-base-short-finetuned-kinetics",
@@ -156,7 +173,9 @@ TEST(PresetsTable, HasEveryNameTheConvertersKnow) {
         "videomae-large",                    "videomae-large-finetuned-kinetics",
         "videomae-huge-finetuned-kinetics",  "videomae-base-short-ssv2",
         "videomae-base-short-finetuned-ssv2", "videomae-base-ssv2",
-        "videomae-base-finetuned-ssv2",      "vivit-b-16x2-kinetics400"};
+        "videomae-base-finetuned-ssv2",      "vivit-b-16x2-kinetics400",
+        "vivit-b-16x2-fe-kinetics400",       "vivit-l-16x2-fe-kinetics400",
+        "vivit-l-16x2-fe-kinetics600",       "vivit-l-16x2-fe-epic-kitchens"};
     EXPECT_EQ(preset_names(), expected);
     EXPECT_EQ(find_preset("videomae-tiny"), nullptr);
     try {
@@ -212,18 +231,27 @@ TEST(PresetsTable, SmallPresetsWarnAboutTheHeadCount) {
     }
 }
 
+// Label lists by name: EPIC-KITCHENS nouns then verbs (Scenic's class_splits [300, 97]).
+std::vector<std::string> expected_label_sets(const Preset& p, bool finetuned) {
+    if (p.name.find("epic-kitchens") != std::string::npos) return {"epic_kitchens_100_nouns", "epic_kitchens_100_verbs"};
+    if (p.name.find("kinetics600") != std::string::npos) return {"kinetics600"};
+    if (p.name.find("kinetics") != std::string::npos) return {"kinetics400"};
+    if (finetuned) return {"ssv2"};
+    return {};
+}
+
 TEST(PresetsTable, HeadsAndLabelsFollowTheName) {
     for (const Preset& p : all_presets()) {
         SCOPED_TRACE(p.name);
         const bool finetuned = p.name.find("finetuned") != std::string::npos ||
                                p.source_format == "vivit-flax";
-        const std::string label_set = p.name.find("kinetics") != std::string::npos ? "kinetics400"
-                                      : finetuned                                   ? "ssv2"
-                                                                                    : "";
-        EXPECT_EQ(p.label_set, label_set);
+        const bool factorised = p.name.find("-fe-") != std::string::npos;
+        EXPECT_EQ(p.label_sets, expected_label_sets(p, finetuned));
         EXPECT_DOUBLE_EQ(p.atol, 1e-4);
         if (p.source_format == "vivit-flax") {
-            EXPECT_EQ(p.config.at("architectures"), json::array({"VivitForVideoClassification"}));
+            EXPECT_EQ(p.config.at("architectures"),
+                      json::array({factorised ? "VivitFactorisedEncoderForVideoClassification"
+                                              : "VivitForVideoClassification"}));
         } else if (finetuned) {
             EXPECT_EQ(p.config.at("architectures"),
                       json::array({"VideoMAEForVideoClassification"}));
@@ -238,7 +266,11 @@ TEST(PresetsTable, HeadsAndLabelsFollowTheName) {
             EXPECT_EQ(p.expected_logits_slice.size(), 9u);
         }
         if (finetuned) {
-            const auto names = label_names(label_set);
+            std::vector<std::string> names;
+            for (const std::string& set : p.label_sets) {
+                const auto part = label_names(set);
+                names.insert(names.end(), part.begin(), part.end());
+            }
             EXPECT_EQ(p.expected_logits_shape, (Shape{1, static_cast<int64_t>(names.size())}));
             ASSERT_EQ(p.config.at("id2label").size(), names.size());
             EXPECT_EQ(p.config.at("id2label").at("0"), names[0]);
@@ -246,6 +278,60 @@ TEST(PresetsTable, HeadsAndLabelsFollowTheName) {
             EXPECT_EQ(p.config.at("label2id").at(names[5]), 5);
         }
     }
+}
+
+// Scenic's configs @ a6c44383 (vivit_{base,large}_factorised_encoder.py for Kinetics-400/600 and
+// EPIC-KITCHENS): the model sizes, 32 frames at stride 2 (EPIC-KITCHENS: 1), min_resize 256,
+// crop 224, zero centering. No reference logits exist for these checkpoints.
+TEST(PresetsTable, FactorisedEncoderPresetsFollowScenicsConfigs) {
+    struct Want {
+        const char* name;
+        int64_t hidden, heads, mlp, layers, labels, rate;
+    };
+    const Want wants[] = {{"vivit-b-16x2-fe-kinetics400", 768, 12, 3072, 12, 400, 2},
+                          {"vivit-l-16x2-fe-kinetics400", 1024, 16, 4096, 24, 400, 2},
+                          {"vivit-l-16x2-fe-kinetics600", 1024, 16, 4096, 24, 600, 2},
+                          {"vivit-l-16x2-fe-epic-kitchens", 1024, 16, 4096, 24, 397, 1}};
+    for (const Want& w : wants) {
+        SCOPED_TRACE(w.name);
+        const Preset& p = require_preset(w.name);
+        const VivitConfig c = std::get<VivitConfig>(parse_model_config(p.config.dump(), w.name));
+        EXPECT_TRUE(c.factorised_encoder);
+        EXPECT_EQ(c.hidden_size, w.hidden);
+        EXPECT_EQ(c.num_attention_heads, w.heads);
+        EXPECT_EQ(c.temporal_num_attention_heads, w.heads);
+        EXPECT_EQ(c.intermediate_size, w.mlp);
+        EXPECT_EQ(c.temporal_intermediate_size, w.mlp);
+        EXPECT_EQ(c.num_hidden_layers, w.layers);
+        EXPECT_EQ(c.num_temporal_layers, 4);  // the configs' value; a checkpoint's own depth wins
+        EXPECT_EQ(c.num_frames, 32);
+        EXPECT_EQ(c.image_size, 224);
+        EXPECT_EQ(c.tubelet_size, (std::array<int64_t, 3>{2, 16, 16}));
+        EXPECT_EQ(c.common.num_labels(), w.labels);
+        EXPECT_EQ(p.frame_sampling_rate, w.rate);
+        EXPECT_TRUE(p.expected_logits_slice.empty());
+        EXPECT_TRUE(p.reference_input.empty());
+        EXPECT_NE(p.upstream_source.find("google-research/scenic"), std::string::npos);
+        const json& pre = p.preprocessor_config;
+        EXPECT_EQ(pre.at("size"), json({{"shortest_edge", 256}}));
+        EXPECT_EQ(pre.at("crop_size"), json({{"height", 224}, {"width", 224}}));
+        EXPECT_EQ(pre.at("do_zero_centering"), true);
+        EXPECT_EQ(pre.at("do_normalize"), false);
+        const bool epic = w.labels == 397;
+        ASSERT_EQ(c.heads.size(), epic ? 2u : 0u);
+        if (epic) {
+            EXPECT_EQ(c.heads[0].name, "noun");
+            EXPECT_EQ(c.heads[0].size, 300);
+            EXPECT_EQ(c.heads[1].name, "verb");
+            EXPECT_EQ(c.common.id2label[0], "tap");     // noun_class 0
+            EXPECT_EQ(c.common.id2label[300], "take");  // verb_class 0
+        }
+    }
+}
+
+TEST(PresetsTable, OnlyTheFactorisedEncodersStateAFrameSamplingRate) {
+    for (const Preset& p : all_presets())
+        EXPECT_EQ(p.frame_sampling_rate > 0, p.name.find("-fe-") != std::string::npos) << p.name;
 }
 
 TEST(PresetsTable, ReferenceValuesAreTheScriptsAsserts) {
