@@ -89,7 +89,9 @@ struct Options {
     int threads = 0;
     Precision precision = Precision::F32;
     Sampling sampling = Sampling::Pipeline;
-    int frame_sampling_rate = 1;  // Pipeline sampling takes every R-th frame (HF default 1)
+    // Pipeline sampling takes every R-th frame; 0: the rate the model folder's config.json states
+    // (frame_sampling_rate, written by presets evaluated at another rate), else HF's default 1.
+    int frame_sampling_rate = 0;
     int clips = 1;                // K > 1: K clips spread over the video, logits averaged
     // 3: three spatial crops per clip (start, center, end of the long side after the resize,
     // as VideoMAE's and ViViT's test protocols take them), scores averaged over the K x 3 views.

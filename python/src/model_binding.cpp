@@ -191,7 +191,7 @@ void bind_model(py::module_& m) {
                 return Model::load(path, o);
             },
             py::arg("folder"), py::arg("threads") = 0, py::arg("precision") = "fp32", py::arg("clips") = 1,
-            py::arg("crops") = 1, py::arg("frame_sampling_rate") = 1, py::arg("sampling") = "pipeline",
+            py::arg("crops") = 1, py::arg("frame_sampling_rate") = 0, py::arg("sampling") = "pipeline",
             py::arg("preprocessor_config") = "", py::arg("reference_kernels") = false,
             "Loads a local HF model folder (str or os.PathLike holding config.json, model.safetensors or "
             "pytorch_model.bin, preprocessor_config.json); not a hub id: nothing is downloaded. threads=0: all the "

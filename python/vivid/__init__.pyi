@@ -38,7 +38,7 @@ class Model:
 
     @staticmethod
     def load(folder: StrPath, threads: int = 0, precision: str = "fp32", clips: int = 1, crops: int = 1,
-             frame_sampling_rate: int = 1, sampling: str = "pipeline", preprocessor_config: StrPath = "",
+             frame_sampling_rate: int = 0, sampling: str = "pipeline", preprocessor_config: StrPath = "",
              reference_kernels: bool = False) -> "Model":
         """Loads a local HF model folder (config.json, model.safetensors or pytorch_model.bin,
         preprocessor_config.json); not a hub id: nothing is downloaded. threads=0: as many as the

@@ -28,8 +28,8 @@ Model Model::load(const std::string& folder_path, const Options& options) {
     if (options.clips < 1) throw Error(folder_path, "clip count " + std::to_string(options.clips) + " is below 1");
     if (options.crops != 1 && options.crops != 3)
         throw Error(folder_path, "crop count " + std::to_string(options.crops) + " is not 1 or 3");
-    if (options.frame_sampling_rate < 1)
-        throw Error(folder_path, "frame sampling rate " + std::to_string(options.frame_sampling_rate) + " is below 1");
+    if (options.frame_sampling_rate < 0)
+        throw Error(folder_path, "frame sampling rate " + std::to_string(options.frame_sampling_rate) + " is negative");
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->threads = options.threads > 0 ? options.threads : omp_get_max_threads();
@@ -39,6 +39,8 @@ Model Model::load(const std::string& folder_path, const Options& options) {
     const ModelFolder folder = locate_model_folder(folder_path);
     const ModelConfig config = load_model_config(folder.config_path);
     const TensorMap weights = read_folder_weights(folder);
+    if (impl->options.frame_sampling_rate == 0)
+        impl->options.frame_sampling_rate = static_cast<int>(std::max<int64_t>(1, common_config(config).frame_sampling_rate));
     impl->model = build_model(config, weights, folder.weights_path,
                               options.reference_kernels ? KernelChoice::Reference : KernelChoice::Optimized,
                               nullptr, options.precision);

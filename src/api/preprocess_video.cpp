@@ -1,4 +1,6 @@
 // vivid::preprocess_video: the HF pipeline's decode and sampling, then the image processor.
+#include <algorithm>
+
 #include "api/arrays.h"
 #include "core/thread_scope.h"
 #include "video/clip_batch.h"
@@ -16,7 +18,7 @@ PreprocessedVideo preprocess_video(const std::string& video, int64_t num_frames,
     const PreprocessorConfig config = load_preprocessor_config(options.preprocessor_config);
     SamplingOptions sampling;
     sampling.num_frames = num_frames;
-    sampling.frame_sampling_rate = options.frame_sampling_rate;
+    sampling.frame_sampling_rate = std::max(1, options.frame_sampling_rate);  // 0: HF's default 1
     sampling.mode = options.sampling == Sampling::Uniform ? SamplingOptions::Mode::Uniform
                                                           : SamplingOptions::Mode::Pipeline;
     sampling.clips = options.clips;

@@ -135,6 +135,10 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
         out.config = factorised_config(r, preset, source, out.warnings);
     else
         out.config = stated_config(r, preset, format);
+    // The rate the preset's model was evaluated at goes into config.json, so classify, features
+    // and the service sample as it was evaluated without being told.
+    if (preset && r.config.empty() && preset->frame_sampling_rate > 0)
+        std::visit([&](auto& c) { c.common.frame_sampling_rate = preset->frame_sampling_rate; }, out.config);
 
     ConvertedTensors converted = apply_rules(rule_table(r.from, factorised), source, r.checkpoint);
     out.weights = std::move(converted.tensors);

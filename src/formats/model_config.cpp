@@ -62,6 +62,10 @@ public:
             }
         }
         get("torch_dtype", c.torch_dtype);
+        get("frame_sampling_rate", c.frame_sampling_rate);
+        if (c.frame_sampling_rate < 0 || c.frame_sampling_rate > 1024)
+            throw Error(source_, "config key 'frame_sampling_rate' must be 1 to 1024 (0: not stated), got " +
+                                     std::to_string(c.frame_sampling_rate));
         read_labels(c);
     }
 
@@ -283,6 +287,7 @@ void common_to_json(const CommonConfig& c, json& j) {
     j["architectures"] = c.architectures;
     if (!default_labels(c)) add_label_maps(c.id2label, j);
     j["torch_dtype"] = c.torch_dtype;
+    if (c.frame_sampling_rate > 0) j["frame_sampling_rate"] = c.frame_sampling_rate;
 }
 
 }  // namespace

@@ -17,6 +17,9 @@ struct CommonConfig {
     std::vector<std::string> architectures;
     std::vector<std::string> id2label;  // index -> label; HF default: LABEL_0, LABEL_1
     std::string torch_dtype = "float32";
+    // The frame sampling rate the model was evaluated at (vivid's key, written by presets that
+    // state one, e.g. Scenic's ViViT FE: 2); 0: not stated (the HF pipeline's 1).
+    int64_t frame_sampling_rate = 0;
     int64_t num_labels() const { return static_cast<int64_t>(id2label.size()); }
 };
 

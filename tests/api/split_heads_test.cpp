@@ -92,3 +92,33 @@ TEST(SplitHeads, TheCommandsAnswerPerHead) {
 }
 
 }  // namespace
+
+namespace {
+
+// A folder whose config.json states the rate its model was evaluated at (presets write it):
+// the model samples at that rate unless the caller names one.
+TEST(StatedSamplingRate, TheFolderRateIsTheDefaultAndTheCallerWins) {
+    vivid::test::TempDir tmp;
+    for (const char* f : {"model.safetensors", "preprocessor_config.json"})
+        fs::copy_file(kFixture / "expected" / f, tmp / f);
+    auto config = nlohmann::json::parse(vivid::test::read_bytes(kFixture / "expected" / "config.json"));
+    config["frame_sampling_rate"] = 3;
+    vivid::test::write_bytes(tmp / "config.json", config.dump());
+    const std::string video = (vivid::test::data_dir() / "video/cases/h264_yuv420p_bframes/video.mp4").string();
+
+    vivid::Model stated = vivid::Model::load(tmp.path().string(), {.threads = 1});
+    EXPECT_EQ(stated.options().frame_sampling_rate, 3);
+    vivid::Model asked = vivid::Model::load(tmp.path().string(), {.threads = 1, .frame_sampling_rate = 1});
+    EXPECT_EQ(asked.options().frame_sampling_rate, 1);
+    vivid::Model plain = vivid::Model::load((kFixture / "expected").string(), {.threads = 1});
+    EXPECT_EQ(plain.options().frame_sampling_rate, 1);  // nothing stated: HF's default
+
+    // 6 frames at rate 3 span 18 of the video's 20: the clip differs from rate 1's.
+    vivid::Options at3{.threads = 1, .frame_sampling_rate = 3};
+    at3.preprocessor_config = (tmp / "preprocessor_config.json").string();
+    const auto want = vivid::preprocess_video(video, 6, at3).pixel_values;
+    EXPECT_EQ(stated.pixel_values(video).values, want.values);
+    EXPECT_NE(asked.pixel_values(video).values, want.values);
+}
+
+}  // namespace

@@ -388,6 +388,8 @@ void expect_fe_fields(const json& config, const FeArch& a, const std::string& pr
     EXPECT_EQ(config.at("image_size"), kImage);
     EXPECT_EQ(config.at("tubelet_size"), json::array({2, 16, 16}));
     EXPECT_FALSE(config.contains("temporal_num_attention_heads"));  // the same as the spatial encoder's
+    // Scenic evaluates Kinetics at every 2nd frame, EPIC-KITCHENS at every frame: recorded for classify.
+    EXPECT_EQ(config.at("frame_sampling_rate"), preset.find("epic-kitchens") != std::string::npos ? 1 : 2);
     if (preset.find("epic-kitchens") != std::string::npos)
         EXPECT_EQ(config.at("heads"), json::parse(R"([{"name": "noun", "size": 300}, {"name": "verb", "size": 97}])"));
     else

@@ -94,13 +94,13 @@ bool verify_converted(const ConvertArgs& a) {
     return ok;
 }
 
-// The sampling rate the preset's model was evaluated at, which the folder cannot record
-// (preprocessor_config.json has no key for it).
+// The sampling rate the preset's model was evaluated at, recorded in config.json.
 void print_sampling_note(const std::string& preset) {
     for (const PresetInfo& p : convert_presets())
         if (p.name == preset && p.frame_sampling_rate > 0)
-            std::printf("%s was evaluated at frame sampling rate %d: classify with --frame-sampling-rate %d\n",
-                        p.name.c_str(), p.frame_sampling_rate, p.frame_sampling_rate);
+            std::printf("%s was evaluated at frame sampling rate %d (config.json records it; classify, features and "
+                        "serve use it unless --frame-sampling-rate says otherwise)\n",
+                        p.name.c_str(), p.frame_sampling_rate);
 }
 
 void convert(ConvertArgs& a) {

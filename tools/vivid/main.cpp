@@ -65,7 +65,7 @@ void add_precision_option(CLI::App& cmd, Options& options) {
 
 void add_video_options(CLI::App& cmd, Options& options, bool with_preprocessor_option) {
     cmd.add_option("--frame-sampling-rate", options.frame_sampling_rate,
-                   "take every R-th frame (HF pipeline rule; default 1)")
+                   "take every R-th frame (HF pipeline rule; default: the rate the model's config.json states, else 1)")
         ->check(at_least(1));
     if (!with_preprocessor_option) return;
     cmd.add_option("--preprocessor-config", options.preprocessor_config,
