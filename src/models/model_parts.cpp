@@ -24,6 +24,12 @@ Tensor apply_linear(kernels::Linear& linear, const float* x, int64_t rows) {
     return y;
 }
 
+ModelOutputs classifier_outputs(kernels::Linear& classifier, const Tensor& features) {
+    ModelOutputs out;
+    out.logits = apply_linear(classifier, features.data<float>(), features.size(0));
+    return out;
+}
+
 double vit_layer_flops(const VitLayerShape& s, int64_t tokens) {
     const double n = static_cast<double>(tokens), d = static_cast<double>(s.hidden);
     const double projections = 2.0 * n * (4.0 * d * d + 2.0 * d * static_cast<double>(s.intermediate));

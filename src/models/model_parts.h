@@ -26,6 +26,8 @@ std::unique_ptr<kernels::Linear> load_linear(const WeightReader& w, const std::s
                                              const ModelKernels& k, bool has_bias = true);
 // (rows, in) -> a new (rows, out) tensor.
 Tensor apply_linear(kernels::Linear& linear, const float* x, int64_t rows);
+// A classifier head on per-clip vectors (batch, hidden): the outputs with logits (batch, labels).
+ModelOutputs classifier_outputs(kernels::Linear& classifier, const Tensor& features);
 
 // Work of one transformer block on `tokens` tokens (1 multiply-add = 2 FLOP), as HF computes it.
 double vit_layer_flops(const VitLayerShape& shape, int64_t tokens);

@@ -35,10 +35,7 @@ public:
     }
 
     ModelOutputs forward(const Tensor& pixel_values, const Tensor*) override {
-        const Tensor cls = features(pixel_values);
-        ModelOutputs out;
-        out.logits = apply_linear(*classifier_, cls.data<float>(), cls.size(0));
-        return out;
+        return classifier_outputs(*classifier_, features(pixel_values));
     }
 
     // The normed CLS token of each clip: what the classifier reads.
