@@ -58,7 +58,8 @@ PYBIND11_MODULE(_vivid, m) {
             py::list out;
             for (const PresetInfo& p : convert_presets())
                 out.append(py::dict(py::arg("name") = p.name, py::arg("format") = p.format,
-                                    py::arg("has_reference_values") = p.has_reference_values));
+                                    py::arg("has_reference_values") = p.has_reference_values,
+                                    py::arg("frame_sampling_rate") = p.frame_sampling_rate));
             return out;
         },
         "The released models convert knows by name.");

@@ -108,6 +108,8 @@ def test_info_classify_each_features_timeline():
 def test_convert_and_verify(tmp_path):
     presets = vivid.convert_presets()
     assert any(p["name"].startswith("videomae") for p in presets)
+    rates = {p["name"]: p["frame_sampling_rate"] for p in presets}
+    assert rates["vivit-l-16x2-fe-kinetics600"] == 2 and rates["vivit-l-16x2-fe-epic-kitchens"] == 1
     case = CASES / "videomae_tiny_finetuned"
     checkpoint = next(case.glob("*.pth"))
     out = tmp_path / "converted"

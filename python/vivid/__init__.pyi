@@ -101,7 +101,8 @@ def convert(checkpoint: StrPath, out: StrPath, from_format: str = "videomae-pth"
     """Converts an original checkpoint ('vivit-flax' or 'videomae-pth') into an HF model folder."""
 
 def convert_presets() -> list[dict]:
-    """The released models convert knows by name: [{'name', 'format', 'has_reference_values'}]."""
+    """The released models convert knows by name: [{'name', 'format', 'has_reference_values', 'frame_sampling_rate'}]
+    (frame_sampling_rate: the rate the model was evaluated at, 0 when not stated)."""
 
 def verify(model: Model, pixel_values: npt.NDArray[np.float32], expected_logits: Sequence[float],
            bool_masked_pos: Optional[Union[npt.NDArray[np.bool_], npt.NDArray[np.uint8]]] = None, expected_loss: Optional[float] = None,
