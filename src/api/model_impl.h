@@ -71,7 +71,8 @@ struct Model::Impl {
         return model->forward(pixel_values, bool_masked_pos);
     }
 
-    Tensor features(const Tensor& pixel_values) {
+    // The vector per clip the classifier reads (VideoModel::features).
+    Tensor clip_vectors(const Tensor& pixel_values) {
         std::lock_guard<std::mutex> lock(model_mutex);
         return model->features(pixel_values);
     }

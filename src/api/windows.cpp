@@ -113,7 +113,7 @@ WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptio
     int64_t hidden = info.hidden_size;
     out.fps = for_each_batch(plan_for(info, options), require_processor(), input, window_options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
-        const Tensor f = features(pixel_values);
+        const Tensor f = clip_vectors(pixel_values);
         hidden = f.size(1);
         values.insert(values.end(), f.data<float>(), f.data<float>() + f.numel());
         out.windows.insert(out.windows.end(), windows.begin(), windows.end());

@@ -95,11 +95,11 @@ void write_atomically(const fs::path& path, std::span<const std::span<const std:
     fsync_path(path.parent_path().empty() ? fs::path(".") : path.parent_path(), O_RDONLY);
 }
 
-// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: this process's own descriptor N, written
-// through (sharing its offset) even when it is a regular file the shell opened; -1 otherwise.
+// "-", /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: this process's own descriptor N,
+// written through (sharing its offset) even when it is a regular file the shell opened; -1 otherwise.
 int own_descriptor(const fs::path& path) {
     const std::string p = path.lexically_normal().string();
-    if (p == "/dev/stdout") return STDOUT_FILENO;
+    if (p == "-" || p == "/dev/stdout") return STDOUT_FILENO;
     if (p == "/dev/stderr") return STDERR_FILENO;
     for (const std::string prefix : {"/dev/fd/", "/proc/self/fd/"}) {
         if (p.rfind(prefix, 0) != 0 || p.size() == prefix.size() || p.size() > prefix.size() + 9) continue;
@@ -124,26 +124,19 @@ fs::path follow_links(const fs::path& path) {
 }
 
 void write_output_file(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
-    if (path == "-") {
-        std::fflush(stdout);  // what the caller printed before comes first
-        return write_stream("standard output", STDOUT_FILENO, pieces);
-    }
     if (const int fd = own_descriptor(path); fd >= 0) {
-        if (fd == STDOUT_FILENO) std::fflush(stdout);
-        return write_stream(path, fd, pieces);
+        if (fd == STDOUT_FILENO) std::fflush(stdout);  // what the caller printed before comes first
+        return write_stream(path == "-" ? fs::path("standard output") : path, fd, pieces);
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
-        // Opened through the name given, so /dev/stdout and /proc/self/fd/N work as the shell meant.
-        int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        // Opened through the link, if any: a link to a FIFO stays a link to it.
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0) throw Error(path.string(), std::string("cannot open for writing: ") + std::strerror(errno));
-        try {
-            write_stream(path, fd, pieces);
-        } catch (...) {
-            ::close(fd);
-            throw;
-        }
+        const bool written = write_all(fd, pieces);
+        const int e = errno;
         ::close(fd);
+        if (!written) throw Error(path.string(), std::string("cannot write: ") + std::strerror(e));
         return;
     }
     const fs::path target = follow_links(path);  // a link stays a link: its target gets the new bytes

@@ -1,8 +1,9 @@
 // vivid classify: video files or folders -> top-k labels with softmax probabilities, like the
 // HF video-classification pipeline. One video prints its labels; --json always prints one JSON
 // document (one video: the pipeline's [{"score", "label"}]; a batch: an array of records), and
-// --jsonl streams one record per line as each video is done. A batch (several videos, folders, --list, --out or --jsonl) writes one JSON Lines
-// record per video, goes on past a bad video, can be sharded over machines and resumed.
+// --jsonl streams one record per line as each video is done. A batch (several videos, folders,
+// --list, --out or --jsonl) writes one JSON Lines record per video, goes on past a bad video, can
+// be sharded over machines and resumed.
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 
 #include "batch_output.h"
 #include "command.h"
+#include "labels_json.h"
 
 namespace vivid::cli {
 namespace {
@@ -38,23 +40,10 @@ struct ClassifyArgs {
 // Records keep their keys in this order (path first), for people reading the file.
 using Record = nlohmann::ordered_json;
 
-Record labels_json(const std::vector<Prediction>& predictions) {
-    Record list = Record::array();
-    for (const Prediction& p : predictions) list.push_back({{"label", p.label}, {"score", p.score}});
-    return list;
-}
-
-// A split model's labels: {"noun": [...], "verb": [...], "joint": [...]}, heads in config order.
-Record heads_json(const std::vector<HeadPredictions>& heads) {
-    Record object = Record::object();
-    for (const HeadPredictions& h : heads) object[h.head] = labels_json(h.labels);
-    return object;
-}
-
 Record record(const VideoResult& r) {
     if (!r.error.empty()) return {{"path", r.path}, {"error", r.error}};
     return {{"path", r.path},
-            {"labels", r.heads.empty() ? labels_json(r.labels) : heads_json(r.heads)},
+            {"labels", r.heads.empty() ? labels_json<Record>(r.labels) : head_labels_json<Record>(r.heads)},
             {"frames", r.frames},
             {"decode_ms", r.decode_ms},
             {"model_ms", r.model_ms}};
@@ -82,7 +71,7 @@ bool is_batch(const ClassifyArgs& a) {
 void classify_one(Model& model, const ClassifyArgs& a) {
     if (!model.info().label_heads.empty()) {  // a split model answers per head
         const std::vector<HeadPredictions> heads = model.classify_heads(a.inputs.front(), a.top_k);
-        if (a.json) std::printf("%s\n", heads_json(heads).dump().c_str());
+        if (a.json) std::printf("%s\n", head_labels_json<Record>(heads).dump().c_str());
         else print_heads(heads);
         return;
     }
@@ -108,13 +97,14 @@ void classify_batch(Model& model, const ClassifyArgs& a) {
     model.classify_each(
         todo, a.top_k,
         [&](const VideoResult& r) {
-            const std::string line = record(r).dump();
+            const Record rec = record(r);
+            const std::string line = rec.dump();
             out.append(line);
             if (a.jsonl) {
                 std::printf("%s\n", line.c_str());
                 std::fflush(stdout);
             } else if (a.json) {
-                all.push_back(record(r));
+                all.push_back(rec);
             } else if (a.out.empty()) {
                 if (r.error.empty()) {
                     std::printf("%s\n", r.path.c_str());

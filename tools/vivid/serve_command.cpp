@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "command.h"
+#include "labels_json.h"
 #include "model_description.h"
 #include "serve_connection.h"
 #include "serve_metrics.h"
@@ -131,15 +132,7 @@ private:
         const double model_ms = ms_since(start);
         for (std::size_t i = 0; i < group.size(); ++i) {
             Job& j = *group[i];
-            // One list, or a split model's {"noun": [...], "verb": [...], "joint": [...]}.
-            const std::vector<HeadPredictions> heads = model_.head_labels(logits[i], j.top_k);
-            nlohmann::json labels = heads.size() == 1 ? nlohmann::json::array() : nlohmann::json::object();
-            for (const HeadPredictions& h : heads) {
-                nlohmann::json list = nlohmann::json::array();
-                for (const Prediction& p : h.labels) list.push_back({{"label", p.label}, {"score", p.score}});
-                if (heads.size() == 1) labels = std::move(list);
-                else labels[h.head] = std::move(list);
-            }
+            const auto labels = head_labels_json<nlohmann::json>(model_.head_labels(logits[i], j.top_k));
             const auto& shape = j.pixel_values.shape;
             j.answer.set_value({200,
                                 {{"labels", labels},

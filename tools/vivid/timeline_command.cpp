@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "labels_json.h"
 #include "progress_line.h"
 #include "timeline_svg.h"
 #include "window_options.h"
@@ -30,10 +31,8 @@ using Record = nlohmann::ordered_json;
 std::string json_lines(const Timeline& t) {
     std::string text;
     for (const LabelledWindow& w : t.windows) {
-        Record labels = Record::array();
-        for (const Prediction& p : w.labels) labels.push_back({{"label", p.label}, {"score", p.score}});
         text += Record{{"type", "window"},       {"start_frame", w.window.start_frame}, {"end_frame", w.window.end_frame},
-                       {"start", w.window.start}, {"end", w.window.end},                {"labels", labels}}
+                       {"start", w.window.start}, {"end", w.window.end},                {"labels", labels_json<Record>(w.labels)}}
                     .dump() +
                 "\n";
     }
