@@ -197,6 +197,20 @@ struct VideoResult {
 // windows count. Its pixel_values are exactly what `vivid preprocess` gives for those frames.
 // The video is decoded once; frames are preprocessed as they arrive and dropped once no window
 // needs them, so memory does not grow with the video's length.
+// How windows are cut and what their frames become before the model.
+enum class FeatureRecipe {
+    HfPipeline,  // the windows above; frames through the folder's image processor
+    // VideoMAE V2's extract_tad_feature.py (the features its action localization results read):
+    // num_frames consecutive frames (sampling rate 1) starting every `stride` frames (0: 4),
+    // whole windows only; frames / 255 squashed to image_size x image_size with torch's bilinear
+    // (align_corners false, no antialias), no crop, no mean/std. A fine-tuned mean-pooling
+    // VideoMAE only: the vector is fc_norm of the token mean.
+    VideoMAEV2Tad,
+};
+// "hf-pipeline" / "videomae-v2-tad"; an unknown name is an Error naming `source`.
+VIVID_API FeatureRecipe parse_feature_recipe(const std::string& name, const std::string& source);
+VIVID_API const char* feature_recipe_name(FeatureRecipe recipe);
+
 struct WindowOptions {
     int64_t stride = 0;  // S, frames between window starts; 0: the span, num_frames * R
     // X > 0: instead of S, by the stream's timestamps (variable frame rates included): the
@@ -210,6 +224,7 @@ struct WindowOptions {
     // for a file that counts its frames with a stride in frames; an estimate otherwise, which
     // the count may pass; 0 when the file says neither).
     std::function<void(int64_t windows_done, int64_t windows_expected)> on_progress{};
+    FeatureRecipe recipe = FeatureRecipe::HfPipeline;
 };
 
 struct Window {
@@ -309,6 +324,14 @@ public:
     // token mean, or the normed first token; ViViT: the normed CLS token; a pre-training model:
     // the token mean of its encoder's last hidden state, after its layernorm where it has one).
     WindowFeatures features(const std::string& video, const WindowOptions& options = {});
+    // The windows `options` cut on this model, after the recipe's and the model's defaults: the
+    // frame sampling rate and the frames between starts (0 when stride_seconds steps by time).
+    // An Error when the recipe does not fit the model.
+    struct WindowRule {
+        int64_t frame_sampling_rate = 1;
+        int64_t stride = 0;
+    };
+    WindowRule window_rule(const WindowOptions& options = {}) const;
     // Per window, the top-k labels; then the segments of equal top label.
     Timeline timeline(const std::string& video, const WindowOptions& options = {}, int top_k = 5);
     // The same over decoded RGB frames uint8 (T,H,W,3) in memory, as over a .npy file of them:
@@ -403,6 +426,9 @@ struct ConvertOptions {
     std::string preset{};  // a released model's name (convert_presets()); or:
     std::string config{};  // an HF-style config.json giving the architecture
     std::string preprocessor_config{};  // to save; default: the preset's, else HF's default
+    // "kinetics400" or "kinetics600": keep only those classes' rows of a Kinetics-710 head
+    // (VideoMAE V2), in that set's order, with its names; empty: the head as it is.
+    std::string labels{};
     bool replace = false;             // replace a non-empty output folder
 };
 

@@ -142,12 +142,15 @@ Options make_options(int threads, const std::string& precision, int clips, int c
 
 // The window options as the CLI's flags take them: a stride in frames or in seconds, not both;
 // frames in memory need their frame rate.
-WindowOptions window_options(const VideoInput& video, int64_t stride, double stride_seconds, double fps, int batch) {
+WindowOptions window_options(const VideoInput& video, int64_t stride, double stride_seconds, double fps, int batch,
+                             const std::string& recipe = "hf-pipeline") {
     if (stride > 0 && stride_seconds > 0)
         throw py::value_error("give stride (frames between window starts) or stride_seconds, not both");
     if (video.frames && !(fps > 0))
         throw py::value_error("fps must be given with an array of frames: their frame rate (they have no timestamps)");
-    return {stride, stride_seconds, fps, batch};
+    WindowOptions o{stride, stride_seconds, fps, batch};
+    o.recipe = parse_feature_recipe(recipe, "recipe");
+    return o;
 }
 
 py::dict timeline_dict(const Timeline& t) {
@@ -259,9 +262,10 @@ void bind_model(py::module_& m) {
             "A pre-training mask uint8 (batch, patches), 1 = hidden (tube: VideoMAE's, the same patches per slot).")
         .def(
             "features",
-            [](Model& self, const py::handle& video, int64_t stride, double stride_seconds, double fps, int batch) {
+            [](Model& self, const py::handle& video, int64_t stride, double stride_seconds, double fps, int batch,
+               const std::string& recipe) {
                 const VideoInput in = video_of(video, self.info(), {});
-                const WindowOptions o = window_options(in, stride, stride_seconds, fps, batch);
+                const WindowOptions o = window_options(in, stride, stride_seconds, fps, batch, recipe);
                 WindowFeatures f;
                 {
                     py::gil_scoped_release release;
@@ -273,11 +277,13 @@ void bind_model(py::module_& m) {
                                 py::arg("fps") = f.fps);
             },
             py::arg("video"), py::arg("stride") = 0, py::arg("stride_seconds") = 0.0, py::arg("fps") = 0.0,
-            py::arg("batch") = 1,
+            py::arg("batch") = 1, py::arg("recipe") = "hf-pipeline",
             "One vector per sliding window (the one the classifier reads): {'windows': [{'start_frame', "
             "'end_frame', 'start', 'end'}], 'vectors': float32 (windows, hidden), 'fps'}. video: a path (str or "
             "os.PathLike) or decoded frames uint8 (T, H, W, 3) of any length; a .npy file or frames need fps (their "
-            "frame rate). stride (frames) or stride_seconds, not both; default: a window's span.")
+            "frame rate). stride (frames) or stride_seconds, not both; default: a window's span. recipe "
+            "'videomae-v2-tad': VideoMAE V2's extract_tad_feature.py (consecutive frames every 4, frames/255 "
+            "squashed with torch's bilinear, no mean/std).")
         .def(
             "timeline",
             [](Model& self, const py::handle& video, int top_k, int64_t stride, double stride_seconds, double fps,

@@ -29,13 +29,14 @@ PYBIND11_MODULE(_vivid, m) {
     m.def(
         "convert",
         [](const py::handle& checkpoint, const py::handle& out, const std::string& from, const std::string& preset,
-           const py::handle& config, const py::handle& preprocessor_config, bool replace) {
+           const py::handle& config, const py::handle& preprocessor_config, const std::string& labels, bool replace) {
             ConvertOptions o;
             o.from = parse_checkpoint_format(from, "from");
             o.checkpoint = path_of(checkpoint, "checkpoint");
             o.preset = preset;
             o.config = path_of(config, "config");
             o.preprocessor_config = path_of(preprocessor_config, "preprocessor_config");
+            o.labels = labels;
             o.replace = replace;
             const std::string folder = path_of(out, "out");
             ConvertResult r;
@@ -47,9 +48,10 @@ PYBIND11_MODULE(_vivid, m) {
                             py::arg("warnings") = r.warnings);
         },
         py::arg("checkpoint"), py::arg("out"), py::arg("from_format") = "videomae-pth", py::arg("preset") = "",
-        py::arg("config") = "", py::arg("preprocessor_config") = "", py::arg("replace") = false,
+        py::arg("config") = "", py::arg("preprocessor_config") = "", py::arg("labels") = "", py::arg("replace") = false,
         "Converts an original checkpoint (from_format 'vivit-flax' or 'videomae-pth') into an HF model folder "
-        "`out`, tensor for tensor as transformers' scripts do; give a preset name or an HF config.json. Paths are "
+        "`out`, tensor for tensor as transformers' scripts do; give a preset name or an HF config.json. labels "
+        "'kinetics400' or 'kinetics600' keeps those classes of a Kinetics-710 head (VideoMAE V2). Paths are "
         "str or os.PathLike.");
 
     m.def(

@@ -71,12 +71,14 @@ class Model:
         """A pre-training mask (batch, patches), 1 = hidden; 'tube' (VideoMAE's) or 'random'."""
 
     def features(self, video: WindowVideo, stride: int = 0, stride_seconds: float = 0.0, fps: float = 0.0,
-                 batch: int = 1) -> dict:
+                 batch: int = 1, recipe: str = "hf-pipeline") -> dict:
         """One vector per sliding window of a long video, the one the classifier reads:
         {'windows': [WindowTimes], 'vectors': float32 (windows, hidden), 'fps': float}.
         video: a path, or decoded frames uint8 (T, H, W, 3) of any length; a .npy file or frames
         need fps (their frame rate, as the CLI's --fps). stride (frames) or stride_seconds, not
-        both (a ValueError); default: a window's span."""
+        both (a ValueError); default: a window's span. recipe 'videomae-v2-tad': VideoMAE V2's
+        extract_tad_feature.py (num_frames consecutive frames every 4 (stride overrides), frames/255
+        squashed to the image size with torch's bilinear, no mean/std; fc_norm of the token mean)."""
 
     def timeline(self, video: WindowVideo, top_k: int = 5, stride: int = 0, stride_seconds: float = 0.0,
                  fps: float = 0.0, batch: int = 1) -> dict:
@@ -97,8 +99,9 @@ class Model:
         """The implementation each layer kind has run with."""
 
 def convert(checkpoint: StrPath, out: StrPath, from_format: str = "videomae-pth", preset: str = "",
-            config: StrPath = "", preprocessor_config: StrPath = "", replace: bool = False) -> dict:
-    """Converts an original checkpoint ('vivit-flax' or 'videomae-pth') into an HF model folder."""
+            config: StrPath = "", preprocessor_config: StrPath = "", labels: str = "", replace: bool = False) -> dict:
+    """Converts an original checkpoint ('vivit-flax' or 'videomae-pth') into an HF model folder; labels
+    'kinetics400' or 'kinetics600' keeps those classes of a Kinetics-710 head (VideoMAE V2)."""
 
 def convert_presets() -> list[dict]:
     """The released models convert knows by name: [{'name', 'format', 'has_reference_values', 'frame_sampling_rate'}]

@@ -8,6 +8,7 @@
 #include "models/model.h"
 #include "video/clip_batch.h"
 #include "video/preprocess.h"
+#include "video/window_reader.h"
 #include "vivid/vivid.h"
 
 namespace vivid {
@@ -78,6 +79,10 @@ struct Model::Impl {
     }
 
     FloatArray logits(const Tensor& pixel_values) { return float_array(forward(pixel_values, nullptr).logits); }
+
+    // What each window's frames become under `recipe` (windows.cpp); an Error when the model
+    // cannot give the recipe's vector.
+    FrameTransform frame_transform(FeatureRecipe recipe) const;
 
     // Model::features and Model::timeline, over a file or frames in memory (windows.cpp);
     // `owner` (this Impl's Model) gives the windows' labels.

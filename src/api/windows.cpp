@@ -10,6 +10,7 @@
 #include "core/bounded_queue.h"
 #include "core/thread_scope.h"
 #include "video/clip_batch.h"
+#include "video/torch_bilinear.h"
 #include "video/window_reader.h"
 #include "vivid/vivid.h"
 
@@ -18,7 +19,7 @@ namespace {
 
 // Reads the windows of `input` and hands each batch (pixel_values (B, T, C, H, W) and the
 // windows' times) to `run`.
-double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, const WindowInput& input,
+double for_each_batch(WindowPlan plan, const FrameTransform& transform, const WindowInput& input,
                       const WindowOptions& options,
                       const std::function<void(const Tensor&, const std::vector<Window>&)>& run) {
     if (options.batch < 1) throw Error("batch", std::to_string(options.batch) + " is below 1");
@@ -33,8 +34,8 @@ double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, cons
     plan.decoder_threads = 1;  // ahead of the model, decoding gets one thread: the forward keeps the rest
     const std::string& video = input.name;
     std::optional<WindowReader> opened;
-    if (input.frames) opened.emplace(*input.frames, input.name, plan, processor);
-    else opened.emplace(input.name, plan, processor);
+    if (input.frames) opened.emplace(*input.frames, input.name, plan, transform);
+    else opened.emplace(input.name, plan, transform);
     WindowReader& reader = *opened;
     // The reader runs on its own thread, at most two batches ahead; its error comes back here.
     BoundedQueue<VideoWindow> queue(static_cast<std::size_t>(2 * options.batch));
@@ -79,14 +80,53 @@ double for_each_batch(WindowPlan plan, const PreprocessorConfig& processor, cons
     return reader.fps();
 }
 
-WindowPlan plan_for(const ModelInfo& info, const Options& options) {
+// VideoMAE V2's extract_tad_feature.py steps its 16-frame windows by 4 frames (THUMOS14).
+constexpr int64_t kV2TadStride = 4;
+
+WindowPlan plan_for(const ModelInfo& info, const Options& options, const WindowOptions& window_options) {
     WindowPlan plan;
     plan.num_frames = info.frames;
     plan.frame_sampling_rate = options.frame_sampling_rate;
+    if (window_options.recipe == FeatureRecipe::VideoMAEV2Tad) plan.frame_sampling_rate = 1;  // consecutive frames
     return plan;
 }
 
+WindowOptions with_recipe_defaults(WindowOptions options) {
+    if (options.recipe == FeatureRecipe::VideoMAEV2Tad && options.stride == 0 && options.stride_seconds == 0)
+        options.stride = kV2TadStride;
+    return options;
+}
+
 }  // namespace
+
+FeatureRecipe parse_feature_recipe(const std::string& name, const std::string& source) {
+    for (FeatureRecipe r : {FeatureRecipe::HfPipeline, FeatureRecipe::VideoMAEV2Tad})
+        if (name == feature_recipe_name(r)) return r;
+    throw Error(source, "unknown feature recipe '" + name + "' (hf-pipeline or videomae-v2-tad)");
+}
+
+const char* feature_recipe_name(FeatureRecipe recipe) {
+    return recipe == FeatureRecipe::VideoMAEV2Tad ? "videomae-v2-tad" : "hf-pipeline";
+}
+
+FrameTransform Model::Impl::frame_transform(FeatureRecipe recipe) const {
+    if (recipe == FeatureRecipe::HfPipeline) return hf_processor_transform(require_processor());
+    const auto* videomae = std::get_if<VideoMAEConfig>(&model->config());
+    if (!videomae || info.pretraining || !videomae->use_mean_pooling)
+        throw Error(info.folder, "the videomae-v2-tad recipe reads fc_norm of the token mean, which only a "
+                                 "fine-tuned VideoMAE with mean pooling has (this is " + info.architecture +
+                                 (videomae && !info.pretraining ? " without mean pooling" : "") + ")");
+    const int64_t size = info.image_size;
+    return [size](const Tensor& frame) { return squash_frames_like_torch(frame, size, size); };
+}
+
+Model::WindowRule Model::window_rule(const WindowOptions& given) const {
+    const WindowOptions options = with_recipe_defaults(given);
+    if (options.recipe != FeatureRecipe::HfPipeline) impl_->frame_transform(options.recipe);  // a model it fits?
+    const WindowPlan plan = plan_for(impl_->info, impl_->options, options);
+    if (options.stride_seconds > 0) return {plan.frame_sampling_rate, 0};
+    return {plan.frame_sampling_rate, options.stride > 0 ? options.stride : plan.num_frames * plan.frame_sampling_rate};
+}
 
 WindowFeatures Model::features(const std::string& video, const WindowOptions& options) {
     return impl_->features({video, nullptr}, options);
@@ -106,12 +146,14 @@ Timeline Model::timeline(const ByteView& frames, const WindowOptions& options, i
     return impl_->timeline(*this, {"frames", &t}, options, top_k);
 }
 
-WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptions& window_options) {
+WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptions& given) {
+    const WindowOptions window_options = with_recipe_defaults(given);
+    const FrameTransform transform = frame_transform(window_options.recipe);
     ThreadScope scope(threads);
     WindowFeatures out;
     std::vector<float> values;
     int64_t hidden = info.hidden_size;
-    out.fps = for_each_batch(plan_for(info, options), require_processor(), input, window_options,
+    out.fps = for_each_batch(plan_for(info, options, window_options), transform, input, window_options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
         const Tensor f = clip_vectors(pixel_values);
         hidden = f.size(1);
@@ -123,13 +165,15 @@ WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptio
     return out;
 }
 
-Timeline Model::Impl::timeline(const Model& owner, const WindowInput& input, const WindowOptions& window_options,
+Timeline Model::Impl::timeline(const Model& owner, const WindowInput& input, const WindowOptions& given,
                                int top_k) {
     require_classifier();
     if (top_k < 1) throw Error("top_k", std::to_string(top_k) + " is below 1");
+    const WindowOptions window_options = with_recipe_defaults(given);
+    const FrameTransform transform = frame_transform(window_options.recipe);
     ThreadScope scope(threads);
     Timeline out;
-    out.fps = for_each_batch(plan_for(info, options), require_processor(), input, window_options,
+    out.fps = for_each_batch(plan_for(info, options, window_options), transform, input, window_options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
         const FloatArray logits = float_array(forward(pixel_values, nullptr).logits);
         const int64_t labels = logits.shape[1];

@@ -50,6 +50,18 @@ std::vector<Tensor> transform(const Tensor& t, Transform how, const std::string&
     return {};
 }
 
+std::string without_prefixes(std::string name, const std::vector<std::string>& prefixes) {
+    for (bool stripped = true; stripped;) {
+        stripped = false;
+        for (const std::string& prefix : prefixes)
+            if (name.starts_with(prefix)) {
+                name.erase(0, prefix.size());
+                stripped = true;
+            }
+    }
+    return name;
+}
+
 }  // namespace
 
 ConvertedTensors apply_rules(const RuleTable& table, const TensorMap& source, const std::string& checkpoint) {
@@ -57,9 +69,7 @@ ConvertedTensors apply_rules(const RuleTable& table, const TensorMap& source, co
     for (const ConversionRule& r : table.rules) compiled.emplace_back(std::regex(r.pattern), &r);
     ConvertedTensors out;
     for (const auto& [original, tensor] : source) {
-        std::string name = original;
-        if (!table.strip_prefix.empty() && name.rfind(table.strip_prefix, 0) == 0)
-            name = name.substr(table.strip_prefix.size());
+        const std::string name = without_prefixes(original, table.strip_prefixes);
         std::smatch m;
         const ConversionRule* rule = nullptr;
         for (const auto& [re, r] : compiled)

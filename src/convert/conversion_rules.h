@@ -29,8 +29,10 @@ struct ConversionRule {
 
 struct RuleTable {
     std::string family;  // e.g. "VideoMAE (MCG-NJU original)"
-    // Applied to each source name before matching, e.g. the original VideoMAE "encoder." prefix.
-    std::string strip_prefix;
+    // Taken off the front of each source name before matching, as often as any of them is
+    // there and in any order: wrappers that only rename (torch.compile's "_orig_mod.", the
+    // original VideoMAE pre-training "encoder.").
+    std::vector<std::string> strip_prefixes;
     std::vector<ConversionRule> rules;
     // Source names no rule matches: an error (the HF model's strict load would refuse them),
     // or skipped with a warning (the HF converter only picks the names it knows).

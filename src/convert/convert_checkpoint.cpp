@@ -4,6 +4,7 @@
 #include "convert/conversion_rules.h"
 #include "convert/factorised_architecture.h"
 #include "convert/presets.h"
+#include "convert/tensor_transforms.h"
 #include "core/atomic_output.h"
 #include "convert/convert.h"
 #include "vivid/vivid.h"
@@ -84,6 +85,22 @@ VivitConfig factorised_config(const ConvertOptions& r, const Preset* preset, con
     return *config;
 }
 
+// Keeps the rows of a Kinetics-710 head that are the selection's classes, with their names.
+void select_head_rows(ConvertedModel& out, const std::string& selection_name, const std::string& checkpoint) {
+    const LabelSelection& s = require_label_selection(selection_name);
+    const auto from_size = static_cast<int64_t>(label_names(s.from).size());
+    const auto weight = out.weights.find("classifier.weight"), bias = out.weights.find("classifier.bias");
+    if (weight == out.weights.end() || bias == out.weights.end())
+        throw Error(checkpoint, "has no classifier head to take the " + s.name + " classes from (a pre-training checkpoint?)");
+    if (weight->second.dim() != 2 || weight->second.size(0) != from_size || bias->second.numel() != from_size)
+        throw Error(checkpoint, "taking the " + s.name + " classes needs a " + s.from + " head of " +
+                                    std::to_string(from_size) + " classes; classifier.weight has shape " +
+                                    shape_to_string(weight->second.shape()));
+    weight->second = gather_rows(weight->second, s.rows);
+    bias->second = gather_rows(bias->second, s.rows);
+    std::visit([&](auto& c) { c.common.id2label = s.labels; }, out.config);
+}
+
 const RuleTable& rule_table(CheckpointFormat from, bool factorised) {
     if (factorised) return vivit_factorised_rule_table();
     return from == CheckpointFormat::VivitFlax ? vivit_rule_table() : videomae_rule_table();
@@ -143,6 +160,7 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
     ConvertedTensors converted = apply_rules(rule_table(r.from, factorised), source, r.checkpoint);
     out.weights = std::move(converted.tensors);
     out.warnings.insert(out.warnings.end(), converted.warnings.begin(), converted.warnings.end());
+    if (!r.labels.empty()) select_head_rows(out, r.labels, r.checkpoint);
     check_against_model(out, r);
     for (auto& [name, t] : out.weights)
         if (t.dtype() != DType::F32) t = t.to_float32();  // HF models are saved in float32

@@ -116,6 +116,48 @@ std::vector<Preset> parse_presets(std::string_view json_text, const std::string&
     return presets;
 }
 
+namespace {
+
+std::vector<LabelSelection> parse_label_selections(const json& document, const std::string& source) {
+    std::vector<LabelSelection> selections;
+    for (const auto& [name, entry] : member(document, "label_selections", source).items()) {
+        const std::string where = source + " label selection '" + name + "'";
+        LabelSelection s{name, member(entry, "from", where).get<std::string>(), {},
+                         label_names(member(entry, "labels", where).get<std::string>())};
+        const std::string rows_file = member(entry, "rows", where).get<std::string>();
+        const auto rows_text = embedded_data_file(rows_file);
+        if (!rows_text) throw Error(where, rows_file + " is not embedded in this build");
+        s.rows = json::parse(*rows_text).at("rows").get<std::vector<int64_t>>();
+        const auto from_size = static_cast<int64_t>(label_names(s.from).size());
+        if (s.rows.size() != s.labels.size())
+            throw Error(rows_file, std::to_string(s.rows.size()) + " rows for " + std::to_string(s.labels.size()) + " labels");
+        for (int64_t row : s.rows)
+            if (row < 0 || row >= from_size) throw Error(rows_file, "row " + std::to_string(row) + " is not a " + s.from + " class");
+        selections.push_back(std::move(s));
+    }
+    return selections;
+}
+
+}  // namespace
+
+const LabelSelection& require_label_selection(std::string_view name) {
+    static const std::vector<LabelSelection> selections = [] {
+        const auto text = embedded_data_file("presets.json");
+        if (!text) throw Error("presets.json", "not embedded in this build");
+        try {
+            return parse_label_selections(json::parse(*text), "presets.json");
+        } catch (const json::exception& e) {
+            throw Error("presets.json", e.what());
+        }
+    }();
+    std::string known;
+    for (const LabelSelection& s : selections) {
+        if (s.name == name) return s;
+        known += (known.empty() ? "" : ", ") + s.name;
+    }
+    throw Error("labels '" + std::string(name) + "'", "is not a selection of a head's classes (known: " + known + ")");
+}
+
 const std::vector<Preset>& all_presets() {
     static const std::vector<Preset> presets = [] {
         const auto text = embedded_data_file("presets.json");

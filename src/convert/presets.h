@@ -51,6 +51,19 @@ struct Preset {
     }
 };
 
+// A classifier head re-read as a subset of its classes: VideoMAE V2's Kinetics-710 heads answer
+// Kinetics-400 or Kinetics-600 by keeping the rows of those classes (V2's fine-tuning code does
+// head[rows]). presets.json "label_selections".
+struct LabelSelection {
+    std::string name;                 // "kinetics400"
+    std::string from;                 // the label set the head must be: "kinetics710"
+    std::vector<int64_t> rows;        // entry i: the head row that is class i of `labels`
+    std::vector<std::string> labels;  // the selected classes' names, in row order
+};
+
+// Throws vivid::Error naming the known selections.
+const LabelSelection& require_label_selection(std::string_view name);
+
 // All presets, in the order of presets.json. Parsed once from the embedded data.
 const std::vector<Preset>& all_presets();
 

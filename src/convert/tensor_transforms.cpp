@@ -43,4 +43,15 @@ Tensor split_rows(const Tensor& t, int64_t parts, int64_t part) {
     return src.rows(part * each, (part + 1) * each);
 }
 
+Tensor gather_rows(const Tensor& t, const std::vector<int64_t>& rows) {
+    const Tensor src = t.is_contiguous() ? t : t.contiguous_copy();
+    Shape shape = src.shape();
+    shape[0] = static_cast<int64_t>(rows.size());
+    Tensor out = Tensor::zeros(src.dtype(), shape);
+    const std::size_t row_bytes = src.size(0) ? src.nbytes() / static_cast<std::size_t>(src.size(0)) : 0;
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        std::memcpy(out.raw_mut() + i * row_bytes, src.raw() + static_cast<std::size_t>(rows[i]) * row_bytes, row_bytes);
+    return out;
+}
+
 }  // namespace vivid

@@ -1,5 +1,5 @@
-// Original MCG-NJU VideoMAE names -> HF VideoMAE names, as transformers'
-// convert_videomae_to_pytorch.py (rename_key + convert_state_dict) maps them.
+// Original VideoMAE names (MCG-NJU V1, OpenGVLab V2: the same blocks) -> HF VideoMAE names, as
+// transformers' convert_videomae_to_pytorch.py (rename_key + convert_state_dict) maps them.
 #include "convert/conversion_rules.h"
 
 namespace vivid {
@@ -26,7 +26,10 @@ void add_block_rules(std::vector<ConversionRule>& rules, const std::string& src,
 RuleTable make_table() {
     RuleTable table;
     table.family = "VideoMAE";
-    table.strip_prefix = "encoder.";  // pre-training checkpoints nest the encoder
+    // Pre-training checkpoints nest the encoder ("encoder."); VideoMAE V2 files may also carry
+    // torch.compile's "_orig_mod.", DistributedDataParallel's "module." or a detection
+    // framework's "backbone." before the names.
+    table.strip_prefixes = {"_orig_mod.", "module.", "backbone.", "encoder."};
     auto& r = table.rules;
     r.push_back({"^patch_embed\\.proj\\.(weight|bias)$", {"videomae.embeddings.patch_embeddings.projection.$1"}});
     add_block_rules(r, "decoder\\.blocks", "decoder.decoder_layers");

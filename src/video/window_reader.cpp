@@ -16,8 +16,19 @@ constexpr double kTimeTolerance = 1e-6;
 
 }  // namespace
 
+FrameTransform hf_processor_transform(const PreprocessorConfig& processor) {
+    return [processor](const Tensor& frame) { return preprocess_clip(processor, frame); };
+}
+
 WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, const PreprocessorConfig& processor)
-    : path_(path), processor_(processor) {
+    : WindowReader(path, plan, hf_processor_transform(processor)) {}
+
+WindowReader::WindowReader(const Tensor& frames, const std::string& source, const WindowPlan& plan,
+                           const PreprocessorConfig& processor)
+    : WindowReader(frames, source, plan, hf_processor_transform(processor)) {}
+
+WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, FrameTransform transform)
+    : path_(path), transform_(std::move(transform)) {
     if (is_npy_file(path)) {
         frames_array_ = read_npy_frames(path);
     } else {
@@ -30,8 +41,8 @@ WindowReader::WindowReader(const std::string& path, const WindowPlan& plan, cons
 }
 
 WindowReader::WindowReader(const Tensor& frames, const std::string& source, const WindowPlan& plan,
-                           const PreprocessorConfig& processor)
-    : path_(source), processor_(processor), frames_array_(checked_frames(frames, source)) {
+                           FrameTransform transform)
+    : path_(source), transform_(std::move(transform)), frames_array_(checked_frames(frames, source)) {
     plan_windows(plan);
 }
 
@@ -111,7 +122,7 @@ bool WindowReader::wanted(int64_t index) const {
 std::optional<VideoWindow> WindowReader::next() {
     while (next_frame()) {
         if (!wanted(index_)) continue;
-        held_[index_] = {preprocess_clip(processor_, frame_), frame_time_};
+        held_[index_] = {transform_(frame_), frame_time_};
         if (starts_.empty() || index_ != starts_.front() + span_ - 1) continue;
         // The oldest pending window is whole: stack its frames, then let go of what no later
         // window needs (all of it when no later window has begun: it starts after this frame).

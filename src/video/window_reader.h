@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,14 +43,21 @@ struct VideoWindow {
     Tensor pixel_values;                     // float32 (T, C, H, W), as `vivid preprocess` gives
 };
 
+// What one decoded frame uint8 (1, H, W, 3) becomes: float32 (1, C, H', W').
+using FrameTransform = std::function<Tensor(const Tensor& frame)>;
+// The HF image processor's chain (preprocess_clip), what `vivid preprocess` gives.
+FrameTransform hf_processor_transform(const PreprocessorConfig& processor);
+
 class WindowReader {
 public:
     // Opens `path` (a video file or a .npy uint8 (T,H,W,3) array). Errors name the file.
     WindowReader(const std::string& path, const WindowPlan& plan, const PreprocessorConfig& processor);
+    WindowReader(const std::string& path, const WindowPlan& plan, FrameTransform transform);
     // Reads decoded frames uint8 (T,H,W,3) held in memory (they must outlive the reader) at
     // plan.fps, as a .npy file's. Errors name `source`.
     WindowReader(const Tensor& frames, const std::string& source, const WindowPlan& plan,
                  const PreprocessorConfig& processor);
+    WindowReader(const Tensor& frames, const std::string& source, const WindowPlan& plan, FrameTransform transform);
     ~WindowReader();
     WindowReader(const WindowReader&) = delete;
     WindowReader& operator=(const WindowReader&) = delete;
@@ -72,7 +80,7 @@ private:
     int64_t count_windows(int64_t frames) const;
 
     std::string path_;
-    PreprocessorConfig processor_;
+    FrameTransform transform_;
     std::vector<int64_t> offsets_;  // frame offsets of a window from its start
     int64_t span_ = 0, stride_ = 0;  // stride_ 0: by timestamps, every stride_seconds_
     double stride_seconds_ = 0;

@@ -139,6 +139,9 @@ void add_convert_command(CLI::App& app) {
     name->excludes(config);
     cmd->add_option("--preprocessor-config", a->request.preprocessor_config,
                     "preprocessor_config.json to save (default: the preset's or HF's)");
+    cmd->add_option("--labels", a->request.labels,
+                    "kinetics400 or kinetics600: keep those classes of a Kinetics-710 head (VideoMAE V2), in that "
+                    "set's order and names");
     cmd->add_flag("--force", a->request.replace, "replace a non-empty --out folder");
     cmd->add_flag("--list-presets", a->list_presets, "print the preset names and exit");
     cmd->add_option("--verify-video", a->verify_video, "run the converted model on this clip and check the reference values");

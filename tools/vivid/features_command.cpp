@@ -41,14 +41,14 @@ Record windows_json(const std::vector<Window>& windows) {
 // What makes the vectors of one run comparable: every record names it, and --resume refuses
 // to add records made otherwise to a file.
 Record run_settings(const Model& model, const FeaturesArgs& a) {
-    const int64_t span = model.info().frames * model.options().frame_sampling_rate;
+    const Model::WindowRule rule = model.window_rule(a.window);
     Record s;
     s["model"] = std::filesystem::absolute(a.model_dir).lexically_normal().string();
     s["precision"] = precision_name(model.options().precision);
-    s["recipe"] = "hf-pipeline";
-    s["frame_sampling_rate"] = model.options().frame_sampling_rate;
+    s["recipe"] = feature_recipe_name(a.window.recipe);
+    s["frame_sampling_rate"] = rule.frame_sampling_rate;
     if (a.window.stride_seconds > 0) s["stride_seconds"] = a.window.stride_seconds;
-    else s["stride"] = a.window.stride > 0 ? a.window.stride : span;
+    else s["stride"] = rule.stride;
     if (a.window.fps > 0) s["given_fps"] = a.window.fps;
     return s;
 }
