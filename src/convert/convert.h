@@ -14,7 +14,9 @@ namespace vivid {
 
 struct ConvertedModel {
     ModelConfig config;
-    TensorMap weights;  // HF names, float32 as in the checkpoint
+    // HF names, the checkpoint's values in its own float type (fp16 for VideoMAE V2's files; the
+    // saved folder holds them widened to float32, as HF's converters save).
+    TensorMap weights;
     std::string config_json;
     std::string preprocessor_json;
     std::string architecture;

@@ -162,8 +162,6 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
     out.warnings.insert(out.warnings.end(), converted.warnings.begin(), converted.warnings.end());
     if (!r.labels.empty()) select_head_rows(out, r.labels, r.checkpoint);
     check_against_model(out, r);
-    for (auto& [name, t] : out.weights)
-        if (t.dtype() != DType::F32) t = t.to_float32();  // HF models are saved in float32
 
     out.config_json = model_config_to_json(out.config);
     if (!r.preprocessor_config.empty()) {
@@ -178,7 +176,8 @@ ConvertedModel convert_state(const ConvertOptions& r, const TensorMap& source) {
 
 void save_hf_folder(const ConvertedModel& model, const std::string& dir, bool replace) {
     build_directory_atomically(dir, replace, [&](const fs::path& tmp) {
-        write_safetensors((tmp / kWeightsFile).string(), model.weights);
+        // HF models are saved in float32; an fp16 file (VideoMAE V2's) is widened tensor by tensor.
+        write_safetensors_float32((tmp / kWeightsFile).string(), model.weights);
         write_output_file(tmp / kConfigFile, model.config_json);
         write_output_file(tmp / kPreprocessorConfigFile, model.preprocessor_json);
     });

@@ -53,8 +53,9 @@ void write_output_file(const fs::path& path, std::span<const std::byte> bytes) {
 namespace {
 
 // Writes every piece to an open descriptor, in order; false with errno set on failure.
-bool write_all(int fd, std::span<const std::span<const std::byte>> pieces) {
-    for (const auto& bytes : pieces) {
+bool write_all(int fd, const NextPiece& next) {
+    while (const std::optional<std::span<const std::byte>> piece = next()) {
+        const std::span<const std::byte> bytes = *piece;
         std::size_t done = 0;
         while (done < bytes.size()) {
             ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -68,15 +69,23 @@ bool write_all(int fd, std::span<const std::span<const std::byte>> pieces) {
 
 // A stream (standard output, a FIFO, a terminal, /dev/null): written to in place, never
 // replaced; renaming a file over /dev/null would turn it into a regular file.
-void write_stream(const fs::path& shown, int fd, std::span<const std::span<const std::byte>> pieces) {
+void write_stream(const fs::path& shown, int fd, const NextPiece& pieces) {
     if (!write_all(fd, pieces)) throw Error(shown.string(), std::string("cannot write: ") + std::strerror(errno));
 }
 
-void write_atomically(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
+void write_atomically(const fs::path& path, const NextPiece& pieces) {
     const fs::path tmp = path.parent_path() / hidden_name(path, ".tmp.");
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) throw Error(path.string(), std::string("cannot create: ") + std::strerror(errno));
-    if (!write_all(fd, pieces)) {
+    bool written = false;
+    try {
+        written = write_all(fd, pieces);
+    } catch (...) {  // a piece that could not be made: nothing half-written stays
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    if (!written) {
         int e = errno;
         ::close(fd);
         ::unlink(tmp.c_str());
@@ -124,6 +133,14 @@ fs::path follow_links(const fs::path& path) {
 }
 
 void write_output_file(const fs::path& path, std::span<const std::span<const std::byte>> pieces) {
+    std::size_t i = 0;
+    write_output_file(path, NextPiece([&]() -> std::optional<std::span<const std::byte>> {
+        if (i == pieces.size()) return std::nullopt;
+        return pieces[i++];
+    }));
+}
+
+void write_output_file(const fs::path& path, const NextPiece& pieces) {
     if (const int fd = own_descriptor(path); fd >= 0) {
         if (fd == STDOUT_FILENO) std::fflush(stdout);  // what the caller printed before comes first
         return write_stream(path == "-" ? fs::path("standard output") : path, fd, pieces);
@@ -133,7 +150,13 @@ void write_output_file(const fs::path& path, std::span<const std::span<const std
         // Opened through the link, if any: a link to a FIFO stays a link to it.
         const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
         if (fd < 0) throw Error(path.string(), std::string("cannot open for writing: ") + std::strerror(errno));
-        const bool written = write_all(fd, pieces);
+        bool written = false;
+        try {
+            written = write_all(fd, pieces);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
         const int e = errno;
         ::close(fd);
         if (!written) throw Error(path.string(), std::string("cannot write: ") + std::strerror(e));

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -17,6 +18,10 @@ void write_output_file(const std::filesystem::path& path, std::span<const std::b
 void write_output_file(const std::filesystem::path& path, const std::string& text);
 // The same for bytes held in several places, written one after another (no joined copy).
 void write_output_file(const std::filesystem::path& path, std::span<const std::span<const std::byte>> pieces);
+// The same for bytes made one piece at a time: `next` returns each piece (valid until it is
+// called again) and nothing after the last, so a large output is never whole in memory.
+using NextPiece = std::function<std::optional<std::span<const std::byte>>()>;
+void write_output_file(const std::filesystem::path& path, const NextPiece& next);
 
 // The path a chain of symbolic links ends at (`path` itself when it is no link; the end may
 // not exist yet).

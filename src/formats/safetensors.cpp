@@ -152,8 +152,12 @@ TensorMap read_safetensors_index(const std::string& index_path) {
 
 namespace {
 
+bool widened(DType d, bool floats_as_f32) { return floats_as_f32 && (d == DType::F16 || d == DType::BF16); }
+
 // The 8-byte little-endian header length and the JSON header, padded with spaces to 8 bytes.
-std::string safetensors_preamble(const TensorMap& tensors, const std::map<std::string, std::string>& metadata) {
+// `floats_as_f32`: fp16/bf16 tensors are listed as the float32 they will be written as.
+std::string safetensors_preamble(const TensorMap& tensors, const std::map<std::string, std::string>& metadata,
+                                 bool floats_as_f32 = false) {
     std::string header = "{";
     uint64_t offset = 0;
     bool first = true;
@@ -162,8 +166,9 @@ std::string safetensors_preamble(const TensorMap& tensors, const std::map<std::s
         first = false;
         json shape = json::array();
         for (int64_t d : t.shape()) shape.push_back(d);
-        const uint64_t bytes = t.nbytes();
-        header += json(name).dump() + ":{\"dtype\":\"" + std::string(dtype_name(t.dtype())) +
+        const DType dtype = widened(t.dtype(), floats_as_f32) ? DType::F32 : t.dtype();
+        const uint64_t bytes = static_cast<uint64_t>(t.numel()) * dtype_size(dtype);
+        header += json(name).dump() + ":{\"dtype\":\"" + std::string(dtype_name(dtype)) +
                   "\",\"shape\":" + shape.dump() + ",\"data_offsets\":[" + std::to_string(offset) + "," +
                   std::to_string(offset + bytes) + "]}";
         offset += bytes;
@@ -202,6 +207,25 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
     std::vector<std::span<const std::byte>> pieces{std::as_bytes(std::span<const char>(preamble))};
     for (const Tensor& t : dense) pieces.emplace_back(t.raw(), t.nbytes());
     write_output_file(path, pieces);
+}
+
+void write_safetensors_float32(const std::string& path, const TensorMap& tensors,
+                               const std::map<std::string, std::string>& metadata) {
+    const std::string preamble = safetensors_preamble(tensors, metadata, /*floats_as_f32=*/true);
+    auto it = tensors.begin();
+    bool preamble_done = false;
+    Tensor current;  // the piece being written: the tensor itself, or its float32 copy
+    write_output_file(path, NextPiece([&]() -> std::optional<std::span<const std::byte>> {
+        if (!preamble_done) {
+            preamble_done = true;
+            return std::as_bytes(std::span<const char>(preamble));
+        }
+        if (it == tensors.end()) return std::nullopt;
+        const Tensor& t = (it++)->second;
+        current = Tensor();  // the previous copy goes before the next is made
+        current = widened(t.dtype(), true) ? t.to_float32() : t.is_contiguous() ? t : t.contiguous_copy();
+        return std::span<const std::byte>(current.raw(), current.nbytes());
+    }));
 }
 
 }  // namespace vivid

@@ -26,5 +26,9 @@ std::string serialize_safetensors(const TensorMap& tensors,
 // Writes atomically (temporary name, fsync, rename).
 void write_safetensors(const std::string& path, const TensorMap& tensors,
                        const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+// The same with fp16/bf16 tensors widened (exactly) to float32 one at a time as they are written:
+// an fp16 checkpoint's weights are never held in float32 all at once.
+void write_safetensors_float32(const std::string& path, const TensorMap& tensors,
+                               const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 
 }  // namespace vivid
