@@ -54,7 +54,7 @@ int progress(void* instance, const lbfgsfloatval_t*, const lbfgsfloatval_t* g, l
              lbfgsfloatval_t, lbfgsfloatval_t, int n, int, int) {
     Problem& p = *static_cast<Problem*>(instance);
     ++p.iterations;
-    return max_abs(g, n) < kGradientTolerance ? 1 : 0;  // non-zero stops liblbfgs: converged
+    return max_abs(g, n) < kGradientTarget ? 1 : 0;  // non-zero stops liblbfgs: converged
 }
 
 }  // namespace
@@ -92,7 +92,8 @@ double softmax_head_objective(const LabelledVectors& data, double l2, const doub
 SoftmaxHead fit_softmax_head(const LabelledVectors& data, double l2, const SoftmaxHead* start) {
     const int64_t K = data.classes, D = data.dimension;
     if (data.size() == 0 || K < 2) throw Error("fit", "needs videos of at least two classes");
-    if (!(l2 >= 0) || !std::isfinite(l2)) throw Error("l2", std::to_string(l2) + " is not a penalty >= 0");
+    // L > 0 makes the minimiser unique (and finite even when the classes are separable).
+    if (!(l2 > 0) || !std::isfinite(l2)) throw Error("l2", std::to_string(l2) + " is not a penalty above 0");
     const int n = static_cast<int>(K * (D + 1));
     lbfgsfloatval_t* x = lbfgs_malloc(n);
     if (!x) throw Error("fit", "out of memory for the solver");
@@ -113,11 +114,15 @@ SoftmaxHead fit_softmax_head(const LabelledVectors& data, double l2, const Softm
     std::vector<double> gradient(static_cast<std::size_t>(n));
     double fx = softmax_head_objective(data, l2, x, gradient.data());
     // A line search that meets rounding (the objective flat to the last bit) ends liblbfgs'
-    // run early; a fresh start from that point (its curvature pairs forgotten) usually goes on.
-    for (int restart = 0; restart < 20 && max_abs(gradient.data(), n) >= kGradientTolerance; ++restart) {
+    // run early; a fresh start from that point (its curvature pairs forgotten) usually goes on,
+    // until a start gains nothing.
+    double gradient_norm = max_abs(gradient.data(), n);
+    for (int restart = 0; restart < 20 && gradient_norm >= kGradientTarget; ++restart) {
         const int status = lbfgs(n, x, &fx, evaluate, progress, &problem, &parameters);
         fx = softmax_head_objective(data, l2, x, gradient.data());
-        if (status == LBFGSERR_MAXIMUMITERATION) break;
+        const double before = gradient_norm;
+        gradient_norm = max_abs(gradient.data(), n);
+        if (status == LBFGSERR_MAXIMUMITERATION || gradient_norm >= before) break;
         if (status < 0 && status != LBFGSERR_ROUNDING_ERROR && status != LBFGSERR_MAXIMUMLINESEARCH &&
             status != LBFGSERR_MINIMUMSTEP && status != LBFGSERR_MAXIMUMSTEP && status != LBFGSERR_WIDTHTOOSMALL)
             throw Error("fit", "the L-BFGS solver (liblbfgs) failed with status " + std::to_string(status));

@@ -16,7 +16,7 @@ struct FitArgs {
     std::string model_dir;
     std::string out;
     std::string svg;
-    double l2 = -1;  // < 0: cross-validated
+    double l2 = 0;  // 0: cross-validated (a penalty must be above 0)
     FitOptions fit;
     Options options;
 };
@@ -24,7 +24,7 @@ struct FitArgs {
 void run_fit(FitArgs& a) {
     if (a.fit.train.folders.empty() && a.fit.train.lists.empty())
         throw Error("vivid fit", "no training videos given (name class folders or --list)");
-    if (a.l2 >= 0) a.fit.l2 = a.l2;
+    if (a.l2 > 0) a.fit.l2 = a.l2;
     std::optional<Progress> progress;
     a.fit.on_video = [&progress](int64_t done, int64_t total, const std::string& error) {
         if (!progress) progress.emplace(total, 0, "read");
@@ -52,7 +52,7 @@ void add_fit_command(CLI::App& app) {
     cmd->add_option("--out", a->out, "the new model folder (written whole or not at all)")->required();
     cmd->add_option("--l2", a->l2, "the penalty L in mean cross-entropy + (L/2)||W||^2 (default: chosen by "
                                    "cross-validation over 1e-4, 1e-3, 0.01, 0.1, 1)")
-        ->check(at_least(0));
+        ->check(above(0));
     cmd->add_option("--folds", a->fit.folds, "cross-validation folds when --l2 is not given (default 5)")->check(at_least(2));
     cmd->add_option("--val", a->fit.val.folders, "validation folders (class sub-folders), scored, never fitted on");
     cmd->add_option("--val-list", a->fit.val.lists, "validation videos as JSON Lines {\"path\", \"label\"}");
