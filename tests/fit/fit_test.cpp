@@ -137,6 +137,45 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, FitModels,
                          ::testing::Values("videomae_tiny_finetuned", "videomae_tiny_nomeanpool", "vivit_tiny",
                                            "vivit_fe_two_heads"));
 
+TEST(Fit, SeveralClipsAveragedPerVideo) {
+    // With --clips 2 a video's vector is the mean of its two clips' vectors: each clip's frames
+    // (preprocess_video) through Model::features as frames in memory, window 0.
+    const std::string dir = folder_of("videomae_tiny_finetuned");
+    TempDir tmp;
+    const std::vector<std::string> videos = write_set(tmp / "train", 3, 20, 4);
+    Options options{.threads = 1, .clips = 2};
+    FitOptions o;
+    o.train.folders = {(tmp / "train").string()};
+    o.l2 = 0.05;
+    fit(dir, o, (tmp / "new").string(), options);
+    Model model = Model::load(dir, {.threads = 1});
+    options.preprocessor_config = (fs::path(dir) / "preprocessor_config.json").string();
+    const int64_t D = model.info().hidden_size, T = model.info().frames;
+    std::vector<double> x;
+    std::vector<int64_t> y;
+    for (std::size_t i = 0; i < videos.size(); ++i) {
+        const PreprocessedVideo p = preprocess_video(videos[i], T, options);
+        ASSERT_EQ(p.frames.shape[0], 2);
+        std::vector<double> mean(static_cast<std::size_t>(D), 0.0);
+        const int64_t clip_values = p.frames.values.size() / 2;
+        for (int64_t k = 0; k < 2; ++k) {
+            ByteView frames{p.frames.values.data() + k * clip_values,
+                            {p.frames.shape[1], p.frames.shape[2], p.frames.shape[3], p.frames.shape[4]}};
+            WindowOptions w;
+            w.fps = 25;
+            const WindowFeatures f = model.features(frames, w);
+            for (int64_t j = 0; j < D; ++j) mean[j] += f.vectors.values[j] / 2.0;
+        }
+        x.insert(x.end(), mean.begin(), mean.end());
+        y.push_back(static_cast<int64_t>(i / 3));
+    }
+    const NewtonHead newton = newton_softmax(x, y, 3, D, 0.05);
+    const TensorMap after = read_safetensors((tmp / "new" / "model.safetensors").string());
+    EXPECT_LT(relative_difference(parameters(as_doubles(after.at("classifier.weight")), as_doubles(after.at("classifier.bias"))),
+                                  parameters(newton.weight, newton.bias)),
+              1e-4);
+}
+
 std::string error_of(const std::function<void()>& f) {
     try {
         f();
