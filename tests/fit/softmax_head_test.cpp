@@ -58,7 +58,12 @@ TEST_P(SoftmaxHeadVsNewton, SameMinimiser) {
 INSTANTIATE_TEST_SUITE_P(Shapes, SoftmaxHeadVsNewton,
                          ::testing::Values(Case{40, 2, 3, 1.0, 1e-3}, Case{60, 3, 6, 1.0, 0.01},
                                            Case{90, 5, 8, 2.0, 1e-4}, Case{30, 3, 12, 0.5, 1.0},
-                                           Case{7, 3, 1, 1.0, 0.1}));
+                                           Case{7, 3, 1, 1.0, 0.1}),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                             const Case& c = info.param;
+                             return "n" + std::to_string(c.n) + "_K" + std::to_string(c.K) + "_D" + std::to_string(c.D) +
+                                    "_case" + std::to_string(info.index);
+                         });
 
 TEST(SoftmaxHead, GradientMatchesFiniteDifferences) {
     const LabelledVectors data = clusters(20, 3, 4, 1.0, 3);
