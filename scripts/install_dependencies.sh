@@ -14,4 +14,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
   ffmpeg \
   pybind11-dev python3-dev python3-numpy python3-pytest \
-  libcpp-httplib-dev >/dev/null
+  libcpp-httplib-dev liblbfgs-dev >/dev/null

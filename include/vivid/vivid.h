@@ -260,6 +260,74 @@ struct Timeline {
 // Consecutive windows with the same top label merged (what Model::timeline returns in segments).
 VIVID_API std::vector<Segment> timeline_segments(const std::vector<LabelledWindow>& windows);
 
+// --- Own classes: a new linear head (vivid fit) -------------------------------------------
+
+// Labelled videos: folders whose sub-folders are the class names and hold the videos
+// (torchvision's ImageFolder / HF's videofolder layout), and JSON Lines files of
+// {"path": ..., "label": ...} (a relative path is relative to the list file's folder).
+struct LabelledVideos {
+    std::vector<std::string> folders{};
+    std::vector<std::string> lists{};
+};
+
+struct FitOptions {
+    LabelledVideos train{};
+    LabelledVideos val{};        // optional: scored with the new head, never fitted on
+    std::optional<double> l2{};  // L, the penalty (L/2)||W||^2; absent: chosen from l2_grid
+    std::vector<double> l2_grid{1e-4, 1e-3, 1e-2, 1e-1, 1.0};  // by stratified k-fold cross-validation
+    int folds = 5;               // k (capped by the smallest class's count)
+    // A `vivid features` output folder (features.jsonl + .npy) that holds every video's
+    // vectors, made with this model and settings: window 0's row is taken instead of running it.
+    std::string features{};
+    int prefetch = 2, batch = 1;  // as classify_each
+    bool replace = false;         // replace a non-empty output folder
+    // Called on the calling thread after each video's features: how many are done of how many,
+    // and the error that made vivid skip that video (empty when it was used).
+    std::function<void(int64_t done, int64_t total, const std::string& error)> on_video{};
+};
+
+// How a head scores a labelled set (rows of `confusion`: the true class, columns: predicted).
+struct FitScores {
+    int64_t videos = 0;
+    double accuracy = 0;
+    std::vector<std::vector<int64_t>> confusion{};
+    std::vector<double> precision{}, recall{};  // per class (0 where nothing was predicted / present)
+};
+
+struct SkippedVideo {
+    std::string path{}, error{};
+};
+
+struct FitReport {
+    std::string folder{};                // the new model folder
+    std::vector<std::string> classes{};  // sorted; class id i is classes[i]
+    std::vector<int64_t> train_counts{}, val_counts{};  // videos used per class
+    double l2 = 0;
+    bool l2_cross_validated = false;
+    int folds = 0;  // with cross-validation: k, and per grid value its held-out scores
+    std::vector<double> cv_l2{}, cv_log_loss{}, cv_accuracy{};
+    int iterations = 0;          // the solver's, on the whole training set
+    double objective = 0;        // mean cross-entropy + (L/2)||W||^2 at the solution
+    double gradient_max_norm = 0;  // below 1e-6
+    FitScores train{};
+    std::optional<FitScores> val{};
+    std::vector<SkippedVideo> skipped{};  // videos that could not be read
+    double features_seconds = 0, solve_seconds = 0;
+    std::string json{};  // the text of the folder's fit_report.json
+};
+
+// Fits a new linear head on the model's features and writes a model folder `out` that works
+// everywhere a folder does: this model's tensors bit for bit except classifier.weight (K, hidden)
+// and classifier.bias (K), config.json with the new labels, the preprocessor config the
+// features were made with, and fit_report.json. Per video the vector is what
+// Model::features gives for window 0 (the clip classify takes; the views averaged with
+// several clips or crops). The head minimises the mean cross-entropy over the training videos +
+// (L/2)||W||^2 (bias unpenalised, written with zero sum), to a gradient max-norm below 1e-6 (L-BFGS).
+// A video that cannot be read is skipped and reported, as long as each class keeps one.
+// `out` appears whole or not at all.
+VIVID_API FitReport fit(const std::string& model_folder, const FitOptions& fit_options, const std::string& out,
+                        const Options& options = {});
+
 class VIVID_API Model {
 public:
     // Loads a Hugging Face model folder. Weights are used in place from the mapped file.
@@ -338,6 +406,8 @@ public:
     // options.fps is their frame rate (required; they have no timestamps).
     WindowFeatures features(const ByteView& frames, const WindowOptions& options);
     Timeline timeline(const ByteView& frames, const WindowOptions& options, int top_k = 5);
+    // vivid::fit with this model (its options: precision, clips, crops, sampling, ...).
+    FitReport fit(const FitOptions& fit_options, const std::string& out);
 
     // FLOPs of one forward over `batch` clips (1 multiply-add = 2 FLOP); `masked` is the
     // hidden patches per clip of a pre-training forward.

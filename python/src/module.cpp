@@ -7,6 +7,7 @@
 namespace vivid::python {
 
 void bind_model(py::module_& m);
+void bind_fit(py::module_& m);  // after bind_model: it adds Model.fit
 
 namespace {
 
@@ -25,6 +26,7 @@ PYBIND11_MODULE(_vivid, m) {
     py::register_exception<Error>(m, "Error", PyExc_RuntimeError);
     m.attr("__version__") = version();
     bind_model(m);
+    bind_fit(m);
 
     m.def(
         "convert",

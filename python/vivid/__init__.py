@@ -14,7 +14,17 @@ a TypeError, an array of the wrong dtype or shape a ValueError.
 """
 from ._vivid import Error, Model, __version__, convert, convert_presets, verify
 
-__all__ = ["Error", "Model", "convert", "convert_presets", "verify", "__version__"]
+
+def fit(model, train, out, *, threads=0, precision="fp32", clips=1, crops=1, frame_sampling_rate=0,
+        sampling="pipeline", preprocessor_config="", **fit_arguments):
+    """Model.load(model, threads=..., precision=..., ...).fit(train, out, **fit_arguments):
+    a new linear head on the model's features of labelled videos, written as a new folder."""
+    return Model.load(model, threads=threads, precision=precision, clips=clips, crops=crops,
+                      frame_sampling_rate=frame_sampling_rate, sampling=sampling,
+                      preprocessor_config=preprocessor_config).fit(train, out, **fit_arguments)
+
+
+__all__ = ["Error", "Model", "convert", "convert_presets", "fit", "verify", "__version__"]
 
 for _name in __all__[:-1]:  # shown as vivid.Model, vivid.Error in help() and tracebacks
     try:
