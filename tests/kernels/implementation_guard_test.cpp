@@ -32,12 +32,17 @@ const LayerShape kShapes[] = {
     {"decoder mlp intermediate", 384, 1536},          {"decoder mlp output", 1536, 384},
     {"decoder head", 384, 1536},                      {"classifier, Kinetics-400", 768, 400},
     {"classifier, SSv2", 768, 174},
+    // VideoMAE V2 giant: hidden 1408 (16 heads of 88), MLP 6144, patch 14 (tubelet 2x14x14).
+    {"q/k/v fused, giant", 1408, 4224},               {"q, k or v / attention output, giant", 1408, 1408},
+    {"mlp intermediate, giant", 1408, 6144},          {"mlp output, giant", 6144, 1408},
+    {"patch embedding, giant", 1176, 1408},           {"classifier, Kinetics-710", 1408, 710},
 };
 
 // 1/3: CLS-only rows and classifier heads (batch 1, 3); 160: visible tokens of a 0.9 tube mask;
 // 1408: its masked tokens; 1568/3136/3137: VideoMAE-B, ViViT-B patches and with CLS; 4704:
-// batch 3 of 1568; 9411: batch 3 of 3137; 3152: ViViT FE's spatial encoder, 16 slots of 197.
-const int64_t kRows[] = {1, 3, 160, 480, 1408, 1568, 3136, 3137, 3152, 4704, 9411};
+// batch 3 of 1568; 9411: batch 3 of 3137; 3152: ViViT FE's spatial encoder, 16 slots of 197;
+// 2048: VideoMAE V2 giant's patches (16 frames of 224 at patch 14).
+const int64_t kRows[] = {1, 3, 160, 480, 1408, 1568, 2048, 3136, 3137, 3152, 4704, 9411};
 
 std::vector<Precision> precisions_this_cpu_runs() {
     std::vector<Precision> p{Precision::F32, Precision::INT8};

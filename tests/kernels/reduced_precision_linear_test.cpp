@@ -52,6 +52,9 @@ const Case kCases[] = {
     {1568, 2304, 768, Epilogue::Bias},           {17, 384, 1536, Epilogue::BiasResidual},
     {1, 400, 768, Epilogue::Bias},               {3, 1536, 384, Epilogue::BiasActivation},
     {197, 33, 80, Epilogue::BiasResidual},
+    // VideoMAE V2 giant (hidden 1408, 16 heads of 88, MLP 6144) over its 2048 patches.
+    {2048, 6144, 1408, Epilogue::BiasActivation}, {2048, 1408, 6144, Epilogue::BiasResidual},
+    {2048, 4224, 1408, Epilogue::Bias},
 };
 
 // int8: w per output channel over [-127, 127]; x over the whole input as u8 with a zero point,
