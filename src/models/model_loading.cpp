@@ -38,7 +38,8 @@ std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorM
                                     : choice == KernelChoice::ShapeCheck ? &kernels::shape_check_kernels()
                                                                          : &kernels::optimized_kernels();
     // bf16: attention on the matrix units too (AMX tiles, else AVX512-BF16 dot products).
-    if (set == &kernels::optimized_kernels() && precision == Precision::BF16) {
+    // int8 takes the same where the CPU has them: the fastest attention there is, not fp32.
+    if (set == &kernels::optimized_kernels() && precision != Precision::F32) {
         if (kernels::amx_attention_usable())
             set = &kernels::optimized_amx_kernels();
         else if (kernels::cpu_features().avx512_bf16)
