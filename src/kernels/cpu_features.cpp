@@ -21,6 +21,7 @@ CpuFeatures detect() {
     f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
     f.avx512_bf16 = f.avx512 && __builtin_cpu_supports("avx512bf16");
+    f.avx512_vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
     f.amx_bf16 = cpuid_amx_bf16();
     return f;
 }
@@ -36,6 +37,7 @@ std::string cpu_features_summary() {
     const CpuFeatures& f = cpu_features();
     std::string s = f.avx512 ? "avx512" : f.avx2_fma ? "avx2" : "no-avx2";
     if (f.avx512_bf16) s += " avx512_bf16";
+    if (f.avx512_vnni) s += " avx512_vnni";
     if (f.amx_bf16) s += " amx_bf16";
     return s;
 }

@@ -9,6 +9,7 @@ struct CpuFeatures {
     bool avx2_fma = false;
     bool avx512 = false;       // AVX512 F + BW + DQ + VL
     bool avx512_bf16 = false;  // vdpbf16ps
+    bool avx512_vnni = false;  // vpdpbusd: u8 x s8 dot products (int8 attention)
     bool amx_bf16 = false;
     // Hardware bf16 dot products, which the bf16 path needs to be faster than fp32.
     bool has_bf16() const { return avx512_bf16 || amx_bf16; }

@@ -45,9 +45,15 @@ const KernelSet& optimized_kernels();
 // The same with attention on AVX512-BF16 dot products (bf16 inputs, fp32 softmax and
 // accumulation): the bf16 path's set where cpu_features().avx512_bf16.
 const KernelSet& optimized_bf16_kernels();
+// The same with attention on AVX512-VNNI int8 dot products (simd/attention_int8.h: u8 x s8,
+// fp32 softmax, int32 accumulation): the int8 path's set where cpu_features().avx512_vnni.
+const KernelSet& optimized_int8_kernels();
 // The same with attention on AMX tiles (simd/attention_tiles.h): the bf16 path's set where
 // amx_attention_usable().
 const KernelSet& optimized_amx_kernels();
+// The same with int8 attention on AMX tiles (simd/attention_tiles_int8.inc): the int8 path's set
+// where amx_int8_attention_usable().
+const KernelSet& optimized_amx_int8_kernels();
 // Builds a model's structure without preparing any kernel (see shape_check_kernels.cpp).
 const KernelSet& shape_check_kernels();
 
