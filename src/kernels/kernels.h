@@ -38,6 +38,11 @@ struct KernelSet {
     // (all tokens are keys); writes out[(b*query_rows + t), heads*head_dim].
     void (*attention)(const float* qkv, float* out, int64_t batch, int64_t tokens,
                       int64_t query_rows, int64_t heads, int64_t head_dim, float scale);
+    // The same LayerNorm written as u8 with one scale and zero point over the whole output, chosen
+    // in the same call (int8_quantization.h's input format in `levels` steps), for the int8 path's
+    // next product (nullptr: this set has none). stats: 2 * rows floats of workspace.
+    void (*layer_norm_u8)(const float* x, const float* gamma, const float* beta, uint8_t* y, int64_t rows,
+                          int64_t dim, float eps, float levels, float* stats, float* scale, int32_t* zero) = nullptr;
 };
 
 const KernelSet& reference_kernels();
