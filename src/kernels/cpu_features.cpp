@@ -2,6 +2,9 @@
 
 #include <cpuid.h>
 
+#include <cstdlib>
+#include <cstring>
+
 namespace vivid::kernels {
 namespace {
 
@@ -23,6 +26,11 @@ CpuFeatures detect() {
     f.avx512_bf16 = f.avx512 && __builtin_cpu_supports("avx512bf16");
     f.avx512_vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
     f.amx_bf16 = cpuid_amx_bf16();
+    // VIVID_MAX_CPU_ISA=avx2 runs vivid's own kernels as on an AVX2-only CPU (Zen 3), as oneDNN's
+    // ONEDNN_MAX_CPU_ISA=AVX2 does for its products: that CPU's paths, measured on this one.
+    const char* max_isa = std::getenv("VIVID_MAX_CPU_ISA");
+    if (max_isa && (std::strcmp(max_isa, "avx2") == 0 || std::strcmp(max_isa, "AVX2") == 0))
+        f.avx512 = f.avx512_bf16 = f.avx512_vnni = f.amx_bf16 = false;
     return f;
 }
 

@@ -15,6 +15,7 @@ struct CpuFeatures {
     bool has_bf16() const { return avx512_bf16 || amx_bf16; }
 };
 
+// What vivid may use: the CPU's features, less AVX-512 and AMX under VIVID_MAX_CPU_ISA=avx2.
 const CpuFeatures& cpu_features();
 // e.g. "avx512 avx512_bf16" or "avx2": for benchmark records and messages.
 std::string cpu_features_summary();
