@@ -1,7 +1,7 @@
-// Whether the AMX attention may run here: the hardware and the kernel's permission first, then
-// its answer on a small problem against the tile emulator's (the same logic in plain C++), so a
-// machine where the AMX build misbehaves falls back to the AVX512-BF16 kernel instead of
-// computing wrong attention. Decided once per process.
+// Whether the AMX attention (bf16, and int8) may run here: the hardware and the kernel's
+// permission first, then its answer on a small problem against the tile emulator's (the same
+// logic in plain C++), so a machine where an AMX build misbehaves falls back to the AVX-512
+// kernels instead of computing wrong attention. Decided once per process.
 #include <cpuid.h>
 #include <sys/syscall.h>
 #include <unistd.h>
