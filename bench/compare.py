@@ -244,7 +244,10 @@ class Runner:
         cmd = [self.vivid, "bench", "--model", model.hf, "--threads", str(self.args.threads),
                "--precision", precision, "--reps", str(reps), "--warmup", str(warmup), "--batch",
                str(self.args.batch), "--input", model.input, "--save-outputs", out, "--json"]
-        r = self.process(cmd)
+        env = dict(os.environ)
+        if self.args.max_isa == "avx2":  # an AVX2-only CPU's paths (Zen 3), on this one
+            env.update(VIVID_MAX_CPU_ISA="avx2", ONEDNN_MAX_CPU_ISA="AVX2")
+        r = self.process(cmd, env)
         if r.returncode == 2 and precision == "bf16":
             raise Unsupported(f"not supported on this CPU ({tail(r.stderr, 1)})")
         if r.returncode != 0:
@@ -384,7 +387,10 @@ def markdown(report):
              f"{fmt(peak.get('gflops'), '.1f')} GFLOP/s",
              f"- {report['rounds']} round(s), interleaved; per process {report['reps']} rep(s) after "
              f"{report['warmup']} warm-up; torch-netlib: 1 rep, no warm-up, first round only",
-             "- ratio = engine median / vivid fp32 median (>1: vivid is faster); diffs are max |x - vivid fp32|", ""]
+             "- ratio = engine median / vivid fp32 median (>1: vivid is faster); diffs are max |x - vivid fp32|"]
+    if report.get("max_isa", "native") != "native":
+        lines.append(f"- vivid engines limited to {report['max_isa']} (VIVID_MAX_CPU_ISA, ONEDNN_MAX_CPU_ISA)")
+    lines.append("")
     for name, entry in report["models"].items():
         pre = entry["spec"]["arch"] == "VideoMAEForPreTraining"
         lines.append(f"## {name} ({entry['gflop']:.4g} GFLOP per forward)")
@@ -456,6 +462,8 @@ def parse_args():
     p.add_argument("--ort-dir", default="/tmp/vivid-bench-ort", help="npm prefix for onnxruntime-node")
     p.add_argument("--ort-version", default=ORT_VERSION)
     p.add_argument("--timeout", type=float, default=3600, help="seconds per engine process")
+    p.add_argument("--max-isa", choices=["native", "avx2"], default="native",
+                   help="avx2: vivid engines run as on an AVX2-only CPU (VIVID_MAX_CPU_ISA=avx2, ONEDNN_MAX_CPU_ISA=AVX2)")
     p.add_argument("--json-out")
     p.add_argument("--markdown-out")
     args = p.parse_args()
@@ -569,7 +577,8 @@ def main():
     avx512 = "avx512f" in flags
     export_env = torch_env("tuned", args.threads, blas_dir, avx512) if blas_dir else dict(os.environ)
     report = {"machine": facts, "fma_peak": peak, "threads": args.threads, "batch": args.batch,
-              "rounds": args.rounds, "reps": args.reps, "warmup": args.warmup, "models": {}}
+              "rounds": args.rounds, "reps": args.reps, "warmup": args.warmup, "max_isa": args.max_isa,
+              "models": {}}
     with tempfile.TemporaryDirectory(prefix="vivid-compare-") as tmp:
         runner = Runner(args, tmp, vivid, blas_dir, ort_module, avx512)
         for name in args.models:

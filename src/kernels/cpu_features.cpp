@@ -2,6 +2,9 @@
 
 #include <cpuid.h>
 
+#include <cstdlib>
+#include <cstring>
+
 namespace vivid::kernels {
 namespace {
 
@@ -21,7 +24,13 @@ CpuFeatures detect() {
     f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
     f.avx512_bf16 = f.avx512 && __builtin_cpu_supports("avx512bf16");
+    f.avx512_vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
     f.amx_bf16 = cpuid_amx_bf16();
+    // VIVID_MAX_CPU_ISA=avx2 runs vivid's own kernels as on an AVX2-only CPU (Zen 3), as oneDNN's
+    // ONEDNN_MAX_CPU_ISA=AVX2 does for its products: that CPU's paths, measured on this one.
+    const char* max_isa = std::getenv("VIVID_MAX_CPU_ISA");
+    if (max_isa && (std::strcmp(max_isa, "avx2") == 0 || std::strcmp(max_isa, "AVX2") == 0))
+        f.avx512 = f.avx512_bf16 = f.avx512_vnni = f.amx_bf16 = false;
     return f;
 }
 
@@ -36,6 +45,7 @@ std::string cpu_features_summary() {
     const CpuFeatures& f = cpu_features();
     std::string s = f.avx512 ? "avx512" : f.avx2_fma ? "avx2" : "no-avx2";
     if (f.avx512_bf16) s += " avx512_bf16";
+    if (f.avx512_vnni) s += " avx512_vnni";
     if (f.amx_bf16) s += " amx_bf16";
     return s;
 }

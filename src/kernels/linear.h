@@ -46,6 +46,14 @@ public:
                               int64_t /*rows*/, int64_t /*ldy*/ = 0) {
         throw std::logic_error("this linear layer takes and gives float32 only");
     }
+    // The int8 path without a quantization pass: x already u8 with one scale and zero point,
+    // x ~ scale * (q - zero), q in [0, int8_input_levels()] (a LayerNorm wrote it so, see
+    // KernelSet::layer_norm_u8). Only oneDNN int8 layers take u8 (takes_u8()); others throw.
+    virtual bool takes_u8() const { return false; }
+    virtual void forward_u8(const uint8_t* /*x*/, float /*scale*/, int32_t /*zero*/, float* /*y*/, int64_t /*rows*/,
+                            int64_t /*ldy*/ = 0) {
+        throw std::logic_error("this linear layer takes no u8 input");
+    }
     // Prepares what forward(rows, ldy) runs, without running it, and names its implementation
     // (oneDNN's impl_info_str(), e.g. "brg:avx512_core_bf16"; a "ref" one is a slow fallback).
     virtual std::string implementation(int64_t rows, int64_t ldy = 0) = 0;

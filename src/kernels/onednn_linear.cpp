@@ -133,6 +133,15 @@ public:
         run(x, false, y, false, rows, ldy);
     }
 
+    bool takes_u8() const override { return precision_ == Precision::INT8; }
+    void forward_u8(const uint8_t* x, float scale, int32_t zero, float* y, int64_t rows, int64_t ldy) override {
+        if (!takes_u8()) Linear::forward_u8(x, scale, zero, y, rows, ldy);
+        Int8Asymmetric a;
+        a.scale = scale;
+        a.zero = zero;
+        run(x, false, y, false, rows, ldy, &a);
+    }
+
     bool takes_bf16() const override { return precision_ == Precision::BF16; }
     void forward_bf16(const void* x, bool x_is_bf16, void* y, bool y_is_bf16, int64_t rows, int64_t ldy) override {
         if (!takes_bf16()) Linear::forward_bf16(x, x_is_bf16, y, y_is_bf16, rows, ldy);
@@ -153,7 +162,9 @@ private:
         }
     };
 
-    void run(const void* x, bool x_is_bf16, void* y, bool y_is_bf16, int64_t rows, int64_t ldy) {
+    // u8: x is already quantized with these parameters (int8 only).
+    void run(const void* x, bool x_is_bf16, void* y, bool y_is_bf16, int64_t rows, int64_t ldy,
+             const Int8Asymmetric* u8 = nullptr) {
         if (rows <= 0) return;
         RowsPrimitive& s = primitive_for({rows, ldy == 0 ? out_ : ldy, x_is_bf16, y_is_bf16});
         dnnl::memory dst(s.dst, cpu_engine(), y);
@@ -168,9 +179,12 @@ private:
             dnnl::memory converted(s.src, cpu_engine(), shared_buffer(Shared::ConvertedInput, s.src.get_size()));
             s.convert.execute(stream, src, converted);
             args[DNNL_ARG_SRC] = converted;
+        } else if (precision_ == Precision::INT8 && u8) {
+            set_int8_arguments(*u8, args);
+            args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), const_cast<void*>(x));
         } else if (precision_ == Precision::INT8) {
             void* q = shared_buffer(Shared::ConvertedInput, static_cast<std::size_t>(rows * in_));
-            set_int8_arguments(xf, q, rows * in_, args);
+            set_int8_arguments(int8_quantize_input(xf, static_cast<uint8_t*>(q), rows * in_, int8_input_levels()), args);
             args[DNNL_ARG_SRC] = dnnl::memory(s.src, cpu_engine(), q);
         } else {
             args[DNNL_ARG_SRC] = dnnl::memory(s.src_f32, cpu_engine(), const_cast<float*>(xf));
@@ -241,9 +255,8 @@ private:
         attr_ = attr;
     }
 
-    // Quantizes x (n floats) into q and sets the arguments that carry its scale and zero point.
-    void set_int8_arguments(const float* x, void* q, int64_t n, std::unordered_map<int, dnnl::memory>& args) {
-        const Int8Asymmetric a = int8_quantize_input(x, static_cast<uint8_t*>(q), n, int8_input_levels());
+    // Sets the arguments that carry the u8 input's scale and zero point.
+    void set_int8_arguments(const Int8Asymmetric& a, std::unordered_map<int, dnnl::memory>& args) {
         zero_point_ = a.zero;
         args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_mem_;
         if (int8_form_ == Int8Form::ScalePostOps) {

@@ -37,7 +37,7 @@ void no_attention(const float*, float*, int64_t, int64_t, int64_t, int64_t, int6
 }  // namespace
 
 const KernelSet& shape_check_kernels() {
-    static const KernelSet set{"shape-check", make_unprepared_linear, no_layer_norm, nullptr, no_attention};
+    static const KernelSet set{"shape-check", make_unprepared_linear, no_layer_norm, nullptr, no_attention, nullptr};
     return set;
 }
 

@@ -23,8 +23,10 @@ void record_vector_kernels(const ModelKernels& k) {
         return;
     }
     const std::string isa = std::string("vivid:") + kernels::simd_kernels().isa;
-    k.log->record("attention", k.set == &kernels::optimized_amx_kernels()    ? "vivid:amx_bf16"
+    k.log->record("attention", k.set == &kernels::optimized_amx_int8_kernels() ? "vivid:amx_int8"
+                               : k.set == &kernels::optimized_amx_kernels()    ? "vivid:amx_bf16"
                                : k.set == &kernels::optimized_bf16_kernels() ? "vivid:avx512_bf16"
+                               : k.set == &kernels::optimized_int8_kernels() ? "vivid:avx512_vnni_int8"
                                                                              : isa + ":fp32");
     k.log->record("layer_norm", isa + ":fp32");
 }
@@ -38,9 +40,15 @@ std::unique_ptr<VideoModel> build_model(const ModelConfig& config, const TensorM
                                     : choice == KernelChoice::ShapeCheck ? &kernels::shape_check_kernels()
                                                                          : &kernels::optimized_kernels();
     // bf16: attention on the matrix units too (AMX tiles, else AVX512-BF16 dot products).
-    if (set == &kernels::optimized_kernels() && precision == Precision::BF16) {
-        if (kernels::amx_attention_usable())
+    // int8: on VNNI int8 dot products where the CPU has them; else the bf16 path's attention
+    // where there is one (never fp32 on a CPU with faster hardware: issue [16]).
+    if (set == &kernels::optimized_kernels() && precision != Precision::F32) {
+        if (precision == Precision::INT8 && kernels::amx_int8_attention_usable())
+            set = &kernels::optimized_amx_int8_kernels();
+        else if (kernels::amx_attention_usable())
             set = &kernels::optimized_amx_kernels();
+        else if (precision == Precision::INT8 && kernels::cpu_features().avx512_vnni)
+            set = &kernels::optimized_int8_kernels();
         else if (kernels::cpu_features().avx512_bf16)
             set = &kernels::optimized_bf16_kernels();
     }

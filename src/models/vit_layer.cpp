@@ -4,15 +4,20 @@
 #include <cstring>
 
 #include "core/grow_buffer.h"
+#include "kernels/int8_quantization.h"
 
 namespace vivid {
 
-void VitWorkspace::reserve(int64_t rows, const VitLayerShape& s, bool bf16) {
+void VitWorkspace::reserve(int64_t rows, const VitLayerShape& s, Inputs inputs) {
     grow_to(qkv, rows * 3 * s.hidden);
     grow_to(context, rows * s.hidden);
-    if (bf16) {
+    if (inputs == Inputs::Bf16) {
         grow_to(normed_bf16, rows * s.hidden);
         grow_to(mlp_bf16, rows * s.intermediate);
+    } else if (inputs == Inputs::U8) {
+        grow_to(normed_u8, rows * s.hidden);
+        grow_to(row_stats, 2 * rows);
+        grow_to(mlp, rows * s.intermediate);
     } else {
         grow_to(normed, rows * s.hidden);
         grow_to(mlp, rows * s.intermediate);
@@ -99,6 +104,9 @@ void VitLayer::attention_rows(const ModelKernels& k, const VitLayerShape& s, con
         k.set->layer_norm_bf16(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed_bf16.data(), rows,
                                d, s.layer_norm_eps);
         qkv_->forward_bf16(ws.normed_bf16.data(), true, ws.qkv.data(), false, rows);
+    } else if (u8_inputs(k)) {
+        const auto [scale, zero] = layer_norm_u8(k, s, x, ln_before_w_, ln_before_b_, rows, ws);
+        qkv_->forward_u8(ws.normed_u8.data(), scale, zero, ws.qkv.data(), rows);
     } else {
         k.set->layer_norm(x, ln_before_w_.data<float>(), ln_before_b_.data<float>(), ws.normed.data(), rows, d,
                           s.layer_norm_eps);
@@ -107,6 +115,16 @@ void VitLayer::attention_rows(const ModelKernels& k, const VitLayerShape& s, con
     const int64_t head_dim = d / s.heads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     k.set->attention(ws.qkv.data(), ws.context.data(), batch, tokens, query_rows, s.heads, head_dim, scale);
+}
+
+std::pair<float, int32_t> VitLayer::layer_norm_u8(const ModelKernels& k, const VitLayerShape& s, const float* x,
+                                                  const Tensor& weight, const Tensor& bias, int64_t rows,
+                                                  VitWorkspace& ws) {
+    float scale = 1.0f;
+    int32_t zero = 0;
+    k.set->layer_norm_u8(x, weight.data<float>(), bias.data<float>(), ws.normed_u8.data(), rows, s.hidden,
+                         s.layer_norm_eps, kernels::int8_input_levels(), ws.row_stats.data(), &scale, &zero);
+    return {scale, zero};
 }
 
 // x (rows, hidden) += fc2(act(fc1(layernorm_after(x)))).
@@ -118,6 +136,12 @@ void VitLayer::mlp_rows(const ModelKernels& k, const VitLayerShape& s, float* x,
         fc2_->forward_bf16(ws.mlp_bf16.data(), true, x, false, rows);
         return;
     }
+    if (u8_inputs(k)) {
+        const auto [scale, zero] = layer_norm_u8(k, s, x, ln_after_w_, ln_after_b_, rows, ws);
+        fc1_->forward_u8(ws.normed_u8.data(), scale, zero, ws.mlp.data(), rows);
+        fc2_->forward(ws.mlp.data(), x, rows);
+        return;
+    }
     k.set->layer_norm(x, ln_after_w_.data<float>(), ln_after_b_.data<float>(), ws.normed.data(), rows, s.hidden,
                       s.layer_norm_eps);
     fc1_->forward(ws.normed.data(), ws.mlp.data(), rows);
@@ -127,7 +151,7 @@ void VitLayer::mlp_rows(const ModelKernels& k, const VitLayerShape& s, float* x,
 void VitLayer::forward(const ModelKernels& k, const VitLayerShape& s, float* x, int64_t batch, int64_t tokens,
                        VitWorkspace& ws) {
     const int64_t rows = batch * tokens;
-    ws.reserve(rows, s, bf16_inputs(k));
+    ws.reserve(rows, s, inputs(k));
     attention_rows(k, s, x, batch, tokens, tokens, ws);
     out_->forward(ws.context.data(), x, rows);
     mlp_rows(k, s, x, rows, ws);
@@ -135,7 +159,7 @@ void VitLayer::forward(const ModelKernels& k, const VitLayerShape& s, float* x, 
 
 void VitLayer::forward_first_token(const ModelKernels& k, const VitLayerShape& s, const float* x, int64_t batch,
                                    int64_t tokens, float* first, VitWorkspace& ws) {
-    ws.reserve(batch * tokens, s, bf16_inputs(k));
+    ws.reserve(batch * tokens, s, inputs(k));
     attention_rows(k, s, x, batch, tokens, 1, ws);
     for (int64_t b = 0; b < batch; ++b) std::memcpy(first + b * s.hidden, x + b * tokens * s.hidden, s.hidden * sizeof(float));
     out_->forward(ws.context.data(), first, batch);

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/model_kernels.h"
@@ -26,7 +27,10 @@ struct VitLayerShape {
 struct VitWorkspace {
     std::vector<float> normed, qkv, context, mlp;
     std::vector<uint16_t> normed_bf16, mlp_bf16;  // the bf16 path's product inputs
-    void reserve(int64_t rows, const VitLayerShape& shape, bool bf16);
+    std::vector<uint8_t> normed_u8;               // the int8 path's LayerNorm output
+    std::vector<float> row_stats;                 // its per-row mean and 1/std
+    enum class Inputs { F32, Bf16, U8 };           // what LayerNorm writes for the next product
+    void reserve(int64_t rows, const VitLayerShape& shape, Inputs inputs);
 };
 
 enum class QkvBias { Separate, QAndVOnly, None };
@@ -53,6 +57,18 @@ private:
     bool bf16_inputs(const ModelKernels& kernels) const {
         return kernels.set->layer_norm_bf16 && qkv_ && qkv_->takes_bf16() && fc1_->takes_bf16();
     }
+    // int8 path: LayerNorm writes q/k/v's and fc1's u8 input with its scale (no quantization pass).
+    bool u8_inputs(const ModelKernels& kernels) const {
+        return kernels.set->layer_norm_u8 && qkv_ && qkv_->takes_u8() && fc1_->takes_u8();
+    }
+    VitWorkspace::Inputs inputs(const ModelKernels& kernels) const {
+        return bf16_inputs(kernels) ? VitWorkspace::Inputs::Bf16
+               : u8_inputs(kernels) ? VitWorkspace::Inputs::U8
+                                    : VitWorkspace::Inputs::F32;
+    }
+    // LayerNorm of x into ws.normed_u8, returning its scale and zero point.
+    std::pair<float, int32_t> layer_norm_u8(const ModelKernels& kernels, const VitLayerShape& shape, const float* x,
+                                            const Tensor& weight, const Tensor& bias, int64_t rows, VitWorkspace& ws);
     void forward_qkv(VitWorkspace& ws, int64_t rows, int64_t hidden);
     void attention_rows(const ModelKernels& kernels, const VitLayerShape& shape, const float* x, int64_t batch,
                         int64_t tokens, int64_t query_rows, VitWorkspace& ws);

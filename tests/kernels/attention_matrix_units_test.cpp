@@ -2,9 +2,9 @@
 // rounding of their inputs (q * scale, k, v, and the probabilities exp(s - max), with the row
 // sum taken over the rounded probabilities) but every product and sum exact. Three kernels:
 // AVX512-BF16 dot products and AMX tiles where the CPU has them, and the tile logic on the
-// plain-C++ tile emulator everywhere. Real sizes (1568/3137 tokens, 12/16 heads of 64) on
-// sampled rows, awkward ones (1, 17, 197, 300 tokens, odd head sizes 17/33/80, batch 3,
-// CLS-only queries) in full.
+// plain-C++ tile emulator everywhere. Real sizes (1568/3137 tokens, 12/16 heads of 64; VideoMAE
+// V2 giant's 2049 tokens, 16 heads of 88) on sampled rows, awkward ones (1, 17, 197, 300 tokens,
+// odd head sizes 12/17/33/80, batch 3, CLS-only queries) in full.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -113,6 +113,9 @@ TEST(AttentionMatrixUnits, MatchesPlainBf16AttentionAtRealAndAwkwardSizes) {
         {1, 1568, 1568, 12, 64}, {1, 3137, 3137, 12, 64}, {1, 1568, 1568, 16, 64}, {1, 3137, 1, 12, 64},
         // ViViT-B/L FE: spatial (16 slots of 197 tokens; CLS alone in the last block), temporal (17).
         {16, 197, 197, 12, 64}, {16, 197, 1, 16, 64}, {1, 17, 17, 16, 64}, {3, 17, 1, 12, 64},
+        // VideoMAE V2 giant: 16 heads of 88 over 2048 patches (the emulator: one head); head size 12.
+        {1, 2049, 2049, 16, 88}, {1, 2049, 2049, 1, 88}, {3, 17, 17, 3, 88}, {2, 197, 197, 2, 12},
+        {1, 1568, 1568, 2, 12},
     };
     for (const Kernel& kernel : kernels_this_cpu_runs())
         for (const Case& c : cases) {

@@ -4,6 +4,7 @@
 // must get a real kernel on this CPU in every precision it supports. oneDNN's reference loops
 // ("ref:any", "ref_int8:any") are 100x slower: on AMX, bf16 q/k/v written side by side took
 // 18-20 s per product (PERFORMANCE.md). This test fails on the machine where that happens.
+#include <dnnl.hpp>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -32,12 +33,24 @@ const LayerShape kShapes[] = {
     {"decoder mlp intermediate", 384, 1536},          {"decoder mlp output", 1536, 384},
     {"decoder head", 384, 1536},                      {"classifier, Kinetics-400", 768, 400},
     {"classifier, SSv2", 768, 174},
+    // VideoMAE V2 giant: hidden 1408 (16 heads of 88), MLP 6144, patch 14 (tubelet 2x14x14).
+    {"q/k/v fused, giant", 1408, 4224},               {"q, k or v / attention output, giant", 1408, 1408},
+    {"mlp intermediate, giant", 1408, 6144},          {"mlp output, giant", 6144, 1408},
+    {"patch embedding, giant", 1176, 1408},           {"classifier, Kinetics-710", 1408, 710},
 };
 
 // 1/3: CLS-only rows and classifier heads (batch 1, 3); 160: visible tokens of a 0.9 tube mask;
 // 1408: its masked tokens; 1568/3136/3137: VideoMAE-B, ViViT-B patches and with CLS; 4704:
-// batch 3 of 1568; 9411: batch 3 of 3137; 3152: ViViT FE's spatial encoder, 16 slots of 197.
-const int64_t kRows[] = {1, 3, 160, 480, 1408, 1568, 3136, 3137, 3152, 4704, 9411};
+// batch 3 of 1568; 9411: batch 3 of 3137; 3152: ViViT FE's spatial encoder, 16 slots of 197;
+// 2048: VideoMAE V2 giant's patches (16 frames of 224 at patch 14).
+const int64_t kRows[] = {1, 3, 160, 480, 1408, 1568, 2048, 3136, 3137, 3152, 4704, 9411};
+
+// Non-zero weights (a reorder of zeros could be skipped where one of real weights would not).
+Tensor test_weights(int64_t out, int64_t in) {
+    Tensor w = Tensor::uninitialized(DType::F32, {out, in});
+    for (int64_t i = 0; i < out * in; ++i) w.data_mut<float>()[i] = static_cast<float>(i % 7) * 0.01f - 0.03f;
+    return w;
+}
 
 std::vector<Precision> precisions_this_cpu_runs() {
     std::vector<Precision> p{Precision::F32, Precision::INT8};
@@ -79,6 +92,29 @@ TEST(ImplementationGuard, NoModelShapeFallsToAReferenceLoop) {
     EXPECT_TRUE(slow.empty()) << slow.size() << " of " << checked << " products would run oneDNN's reference loop on "
                               << cpu_features_summary() << ":" << list;
     std::printf("%lld products checked on %s\n", static_cast<long long>(checked), cpu_features_summary().c_str());
+}
+
+// Weights are packed once at load: a forward executes matrix products and nothing else in
+// fp32 and int8 (no reorder of weights or inputs per call; int8 inputs are quantized by vivid).
+// oneDNN's verbose log lists every primitive it executes; it must name no reorder.
+TEST(ImplementationGuard, NoReorderRunsInAForward) {
+    for (Precision precision : {Precision::F32, Precision::INT8})
+        for (const LayerShape& s : {kShapes[1], kShapes[3], kShapes[4]}) {
+            LinearSpec spec{test_weights(s.out, s.in), Tensor::zeros(DType::F32, {s.out}), Epilogue::BiasResidual,
+                            Activation::Gelu, s.name, nullptr};
+            auto linear = make_onednn_linear(std::move(spec), precision);
+            std::vector<float> x(197 * s.in, 0.5f), y(197 * s.out, 0.0f);
+            linear->forward(x.data(), y.data(), 197);  // primitives made (not timed by the log below)
+            testing::internal::CaptureStdout();
+            dnnl::set_verbose(1);
+            linear->forward(x.data(), y.data(), 197);
+            linear->forward(x.data(), y.data(), 197);
+            dnnl::set_verbose(0);
+            const std::string log = testing::internal::GetCapturedStdout();
+            EXPECT_NE(log.find(",exec,cpu,matmul,"), std::string::npos) << "the verbose log must show the products";
+            EXPECT_EQ(log.find(",exec,cpu,reorder,"), std::string::npos)
+                << precision_name(precision) << " " << s.name << " reorders in its forward:\n" << log;
+        }
 }
 
 TEST(ImplementationGuard, TheReferenceNamesAreRecognised) {

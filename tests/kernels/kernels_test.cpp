@@ -275,6 +275,8 @@ const AttentionCase kAttentionCases[] = {
     // The factorised encoder: ViViT-B/L FE's spatial encoder over 16 slots of 197 tokens (its
     // last block for CLS alone), and the temporal one over 17 tokens.
     {16, 197, 197, 12, 64}, {16, 197, 1, 16, 64}, {1, 17, 17, 16, 64}, {3, 17, 1, 12, 64},
+    // VideoMAE V2 giant: 16 heads of 88 over 2048 patches (+1 with a CLS row); head size 12.
+    {1, 2049, 2049, 16, 88}, {1, 2048, 1, 16, 88}, {3, 17, 17, 3, 88}, {2, 197, 197, 2, 12}, {1, 1568, 1568, 2, 12},
 };
 
 TEST(Kernels, AttentionEveryInstructionSet) {

@@ -14,6 +14,7 @@
 #include "kernels/kernels.h"
 #include "kernels/int8_quantization.h"
 #include "kernels/linear.h"
+#include "kernels/simd/simd_kernels.h"
 #include "test_support.h"
 
 namespace vivid::kernels {
@@ -52,6 +53,9 @@ const Case kCases[] = {
     {1568, 2304, 768, Epilogue::Bias},           {17, 384, 1536, Epilogue::BiasResidual},
     {1, 400, 768, Epilogue::Bias},               {3, 1536, 384, Epilogue::BiasActivation},
     {197, 33, 80, Epilogue::BiasResidual},
+    // VideoMAE V2 giant (hidden 1408, 16 heads of 88, MLP 6144) over its 2048 patches.
+    {2048, 6144, 1408, Epilogue::BiasActivation}, {2048, 1408, 6144, Epilogue::BiasResidual},
+    {2048, 4224, 1408, Epilogue::Bias},
 };
 
 // int8: w per output channel over [-127, 127]; x over the whole input as u8 with a zero point,
@@ -76,7 +80,14 @@ TEST(ReducedPrecisionLinear, Int8MatchesPlainQuantizedProducts) {
         auto xq = [&](float v) {  // the integer, less the zero point
             return static_cast<double>(std::min(levels, std::max(0.0f, std::nearbyint(v * inverse) + zero)) - zero);
         };
-        double worst = 0, largest = 0;
+        // The same input given as u8 (what LayerNorm writes on the int8 path): forward_u8 must give
+        // the same products without quantizing anything itself.
+        std::vector<uint8_t> x_u8(x.size());
+        for (std::size_t i = 0; i < x.size(); ++i) x_u8[i] = static_cast<uint8_t>(xq(x[i]) + zero);
+        std::vector<float> y_u8 = c.epilogue == Epilogue::BiasResidual ? residual : std::vector<float>(c.rows * c.out);
+        ASSERT_TRUE(linear->takes_u8());
+        linear->forward_u8(x_u8.data(), (hi - lo) / levels, static_cast<int32_t>(zero), y_u8.data(), c.rows);
+        double worst = 0, worst_u8 = 0, largest = 0;
         for (int64_t j = 0; j < c.out; ++j) {
             float wmax = 0;
             for (int64_t p = 0; p < c.in; ++p) wmax = std::max(wmax, std::fabs(w[j * c.in + p]));
@@ -89,11 +100,13 @@ TEST(ReducedPrecisionLinear, Int8MatchesPlainQuantizedProducts) {
                 if (c.epilogue == Epilogue::BiasActivation) v = gelu(v);
                 if (c.epilogue == Epilogue::BiasResidual) v += residual[i * c.out + j];
                 worst = std::max(worst, std::fabs(v - y[i * c.out + j]));
+                worst_u8 = std::max(worst_u8, std::fabs(v - y_u8[i * c.out + j]));
                 largest = std::max(largest, std::fabs(v));
             }
         }
         // Exact integer products: what is left is float rounding of the scales and the epilogue.
         EXPECT_LT(worst, 1e-5 * std::max(1.0, largest)) << c.rows << "x" << c.in << " -> " << c.out;
+        EXPECT_LT(worst_u8, 1e-5 * std::max(1.0, largest)) << "u8 input: " << c.rows << "x" << c.in << " -> " << c.out;
     }
 }
 
@@ -168,6 +181,47 @@ TEST(ReducedPrecisionLinear, LayerNormWritesBf16RoundedToNearest) {
         }
         EXPECT_LT(worst, 4.0 / 256) << dim;  // half a bf16 step (2^-9) plus float32 LayerNorm noise
     }
+}
+
+// int8: LayerNorm writes the next product's u8 input and its scale and zero point in one call
+// (no float output, no quantization pass). Against LayerNorm in double, quantized by the format's
+// definition: every value within half a step (plus float noise) of the true LayerNorm output,
+// the range [min(y, 0), max(y, 0)] in `levels` steps. Every vector set this CPU runs.
+TEST(ReducedPrecisionLinear, LayerNormWritesU8WithItsScaleAndZeroPoint) {
+    for (const SimdKernels* simd : runnable_simd_kernels())
+        for (float levels : {255.0f, 127.0f})
+            for (auto [rows, dim] : {std::pair<int64_t, int64_t>{1, 768}, {5, 17}, {197, 1408}, {33, 1024}, {3, 64}}) {
+                const auto x = random_normal(rows * dim, 5, 2.0f), g = random_normal(dim, 6), b = random_normal(dim, 7);
+                std::vector<uint8_t> y(rows * dim, 0xAA);
+                std::vector<float> stats(2 * rows);
+                float scale = 0;
+                int zero = -1;
+                simd->layer_norm_u8(x.data(), g.data(), b.data(), y.data(), rows, dim, 1e-6f, levels, stats.data(),
+                                    &scale, &zero);
+                std::vector<double> want(rows * dim);
+                double lo = 0, hi = 0;
+                for (int64_t r = 0; r < rows; ++r) {
+                    double mean = 0, var = 0;
+                    for (int64_t i = 0; i < dim; ++i) mean += x[r * dim + i];
+                    mean /= dim;
+                    for (int64_t i = 0; i < dim; ++i) var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean);
+                    const double inv = 1.0 / std::sqrt(var / dim + 1e-6);
+                    for (int64_t i = 0; i < dim; ++i) {
+                        const double v = want[r * dim + i] = (x[r * dim + i] - mean) * inv * g[i] + b[i];
+                        lo = std::min(lo, v);
+                        hi = std::max(hi, v);
+                    }
+                }
+                const std::string where = std::string(simd->isa) + " levels " + std::to_string(levels) + " rows " +
+                                          std::to_string(rows) + " dim " + std::to_string(dim);
+                const double want_scale = (hi - lo) / levels;
+                EXPECT_NEAR(scale, want_scale, 1e-5 * want_scale) << where;
+                EXPECT_NEAR(zero, -lo / want_scale, 0.5 + 1e-3) << where;
+                double worst = 0;
+                for (int64_t i = 0; i < rows * dim; ++i)
+                    worst = std::max(worst, std::fabs(scale * (static_cast<double>(y[i]) - zero) - want[i]));
+                EXPECT_LE(worst, (0.5 + 1e-3) * want_scale) << where;  // rounded to the nearest step
+            }
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <cmath>
 
 #include "kernels/cpu_features.h"
+#include "kernels/simd/attention_tiles.h"
+#include "kernels/simd/simd_kernels.h"
 #include "test_support.h"
 #include "models/model.h"
 #include "formats/safetensors.h"
@@ -23,7 +25,23 @@ namespace {
 // fixture's logits reach 2.3: its 2.1e-2 is 0.9 % of them.)
 constexpr double kBf16LogitBound = 2e-2;
 // int8: max |int8 - HF fp32| over the largest |HF logit| of the case (PRODUCT.md allows 10 %).
+// The emulation keeps attention in fp32 (measured at most 4.1 %, vivit_tiny); the hardware path
+// runs attention in int8 where the CPU has VNNI or AMX-INT8 (u8 probabilities: measured at most
+// 4.7 %, vivit_tiny, on Zen 4), so it is held to a bound with room for that.
 constexpr double kInt8RelativeBound = 5e-2;
+constexpr double kInt8AttentionRelativeBound = 7e-2;
+
+// The attention kernel a path must run on this CPU: the fastest it has, never fp32 where the
+// matrix units or int8/bf16 dot products exist (issue [16]).
+std::string expected_attention(Precision precision) {
+    using namespace kernels;
+    if (precision == Precision::F32) return std::string("vivid:") + simd_kernels().isa + ":fp32";
+    if (precision == Precision::INT8 && amx_int8_attention_usable()) return "vivid:amx_int8";
+    if (amx_attention_usable()) return "vivid:amx_bf16";
+    if (precision == Precision::INT8 && cpu_features().avx512_vnni) return "vivid:avx512_vnni_int8";
+    if (cpu_features().avx512_bf16) return "vivid:avx512_bf16";
+    return std::string("vivid:") + simd_kernels().isa + ":fp32";
+}
 
 int64_t argmax(const float* v, int64_t n) {
     int64_t best = 0;
@@ -52,13 +70,22 @@ void check(KernelChoice kernels, Precision precision, const char* name) {
         worst = std::max(worst, std::fabs(static_cast<double>(out.logits.data<float>()[i]) - want.data<float>()[i]));
         largest = std::max(largest, std::fabs(static_cast<double>(want.data<float>()[i])));
     }
-    const double bound =
-        precision == Precision::INT8 ? kInt8RelativeBound * largest : kBf16LogitBound * std::max(1.0, largest);
+    const bool int8_attention = kernels == KernelChoice::Optimized && precision == Precision::INT8 &&
+                                expected_attention(precision).find("int8") != std::string::npos;
+    const double bound = precision == Precision::INT8
+                             ? (int8_attention ? kInt8AttentionRelativeBound : kInt8RelativeBound) * largest
+                             : kBf16LogitBound * std::max(1.0, largest);
+    if (kernels == KernelChoice::Optimized) {
+        const auto used = model->implementation_log->snapshot();
+        ASSERT_TRUE(used.count("attention")) << name;
+        EXPECT_EQ(used.at("attention"), std::vector<std::string>{expected_attention(precision)}) << name;
+    }
     EXPECT_LT(worst, bound) << name;
     EXPECT_GT(worst, 0.0) << name << ": rounding must change something, or the path ran in fp32";
-    std::printf("%s %s %s: max |%s - HF fp32| logit = %.3g (%.3g of the largest |logit| %.3g)\n", name,
+    std::printf("%s %s %s: max |%s - HF fp32| logit = %.3g (%.3g of the largest |logit| %.3g)%s\n", name,
                 precision_name(precision), kernels == KernelChoice::Reference ? "reference" : "oneDNN",
-                precision_name(precision), worst, worst / largest, largest);
+                precision_name(precision), worst, worst / largest, largest,
+                kernels == KernelChoice::Optimized ? (", attention " + expected_attention(precision)).c_str() : "");
     if (!model->is_pretraining()) {
         const int64_t labels = want.size(1);
         for (int64_t b = 0; b < want.size(0); ++b)
@@ -68,6 +95,7 @@ void check(KernelChoice kernels, Precision precision, const char* name) {
     if (out.loss.defined()) {
         const double want_loss = io.at("loss").data<float>()[0];
         const double loss_bound = precision == Precision::INT8 ? kInt8RelativeBound * want_loss : kBf16LogitBound;
+        std::printf("%s %s loss: %.6g, HF fp32 %.6g\n", name, precision_name(precision), out.loss.data<float>()[0], want_loss);
         EXPECT_NEAR(out.loss.data<float>()[0], want_loss, loss_bound) << name;
     }
 }

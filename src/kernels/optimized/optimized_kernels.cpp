@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "kernels/linear.h"
 #include "kernels/simd/attention_bf16.h"
+#include "kernels/simd/attention_int8.h"
 #include "kernels/simd/attention_tiles.h"
 #include "kernels/simd/simd_kernels.h"
 
@@ -22,6 +23,11 @@ void opt_layer_norm(const float* x, const float* gamma, const float* beta, float
 void opt_layer_norm_bf16(const float* x, const float* gamma, const float* beta, uint16_t* y, int64_t rows,
                          int64_t dim, float eps) {
     simd_kernels().layer_norm_bf16(x, gamma, beta, y, rows, dim, eps);
+}
+
+void opt_layer_norm_u8(const float* x, const float* gamma, const float* beta, uint8_t* y, int64_t rows, int64_t dim,
+                       float eps, float levels, float* stats, float* scale, int32_t* zero) {
+    simd_kernels().layer_norm_u8(x, gamma, beta, y, rows, dim, eps, levels, stats, scale, zero);
 }
 
 // One attention kernel's workspace sizing and entry point, as simd/ declares them.
@@ -50,28 +56,53 @@ void opt_attention_bf16(const float* qkv, float* out, int64_t batch, int64_t tok
                   query_rows, heads, head_dim, scale);
 }
 
+void opt_attention_int8(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
+                        int64_t heads, int64_t head_dim, float scale) {
+    run_attention(avx512_vnni::attention_workspace_floats, avx512_vnni::attention, qkv, out, batch, tokens,
+                  query_rows, heads, head_dim, scale);
+}
+
 void opt_attention_amx(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
                        int64_t heads, int64_t head_dim, float scale) {
     run_attention(amx_tiles::attention_workspace_floats, amx_tiles::attention, qkv, out, batch, tokens, query_rows,
                   heads, head_dim, scale);
 }
 
+void opt_attention_amx_int8(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
+                            int64_t heads, int64_t head_dim, float scale) {
+    run_attention(amx_int8_tiles::attention_workspace_floats, amx_int8_tiles::attention, qkv, out, batch, tokens,
+                  query_rows, heads, head_dim, scale);
+}
+
 }  // namespace
 
 const KernelSet& optimized_kernels() {
-    static const KernelSet set{"optimized", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16, opt_attention};
+    static const KernelSet set{"optimized",   make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
+                               opt_attention, opt_layer_norm_u8};
     return set;
 }
 
 const KernelSet& optimized_bf16_kernels() {
     static const KernelSet set{"optimized-bf16", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
-                               opt_attention_bf16};
+                               opt_attention_bf16, opt_layer_norm_u8};
+    return set;
+}
+
+const KernelSet& optimized_int8_kernels() {
+    static const KernelSet set{"optimized-int8", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
+                               opt_attention_int8, opt_layer_norm_u8};
     return set;
 }
 
 const KernelSet& optimized_amx_kernels() {
     static const KernelSet set{"optimized-amx", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
-                               opt_attention_amx};
+                               opt_attention_amx, opt_layer_norm_u8};
+    return set;
+}
+
+const KernelSet& optimized_amx_int8_kernels() {
+    static const KernelSet set{"optimized-amx-int8", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
+                               opt_attention_amx_int8, opt_layer_norm_u8};
     return set;
 }
 

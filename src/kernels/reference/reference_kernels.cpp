@@ -57,7 +57,7 @@ void ref_attention(const float* qkv, float* out, int64_t batch, int64_t tokens, 
 }  // namespace
 
 const KernelSet& reference_kernels() {
-    static const KernelSet set{"reference", make_reference_linear, ref_layer_norm, nullptr, ref_attention};
+    static const KernelSet set{"reference", make_reference_linear, ref_layer_norm, nullptr, ref_attention, nullptr};
     return set;
 }
 

@@ -26,6 +26,11 @@ struct SimdKernels {
     // (batch*query_rows, heads*head_dim). The tokens x tokens score matrix is never formed.
     void (*attention)(const float* qkv, float* out, int64_t batch, int64_t tokens, int64_t query_rows,
                       int64_t heads, int64_t head_dim, float scale, float* workspace, int threads);
+    // The same LayerNorm as u8 with one scale and zero point for the whole output, chosen in the
+    // same call (int8_quantization.h's input format, `levels` steps): the int8 path's product
+    // input without a quantization pass. stats: 2 * rows floats of workspace.
+    void (*layer_norm_u8)(const float* x, const float* gamma, const float* beta, unsigned char* y, int64_t rows,
+                          int64_t dim, float eps, float levels, float* stats, float* scale, int* zero);
 };
 
 // The widest kernels this CPU supports (AVX-512 when it has AVX512F/BW/DQ/VL, else AVX2).
