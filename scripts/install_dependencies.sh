@@ -16,7 +16,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   ffmpeg \
   pybind11-dev python3-dev python3-numpy python3-pytest \
   libcpp-httplib-dev \
-  python3-pip python3-setuptools python3-wheel python3-venv dpkg-dev help2man >/dev/null
+  python3-pip python3-setuptools python3-wheel python3-venv dpkg-dev file help2man >/dev/null
 if [ "${1:-}" = "--build-only" ]; then exit 0; fi
 # The browser test: Debian's chromium, driven by puppeteer-core (tests/browser, pinned by its
 # package-lock.json; no browser download). npm from Debian unless a Node.js install brings its own.
