@@ -49,6 +49,8 @@ class CMakeBuild(build_ext):
         # libvivid under its SONAME (CMakeLists.txt: SOVERSION major.minor), the real file, not a link.
         major, minor, _ = project_version().split(".")
         soname = f"libvivid.so.{major}.{minor}"
+        for stale in target.parent.glob("libvivid.so*"):  # build-pip/ is kept between runs
+            stale.unlink()
         shutil.copyfile((build_dir / soname).resolve(), target.parent / soname)
 
 
