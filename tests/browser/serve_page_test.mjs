@@ -52,13 +52,14 @@ function startService(model, extra = []) {
     const p = spawn(cli, ["serve", "--model", model, "--port", "0", "--threads", "2", ...extra],
                     { stdio: ["ignore", "ignore", "pipe"] });
     services.push(p);
-    let log = "";
+    p.log = "";
+    p.exited = new Promise((done) => p.on("exit", (code, signal) => done(signal || code)));
     p.stderr.on("data", (chunk) => {
-      log += chunk;
-      const m = log.match(/on (http:\/\/[0-9.]+:[0-9]+)/);
+      p.log += chunk;
+      const m = p.log.match(/on (http:\/\/[0-9.]+:[0-9]+)/);
       if (m) resolve(m[1]);
     });
-    p.on("exit", (code) => reject(new Error(`vivid serve exited (${code}): ${log}`)));
+    p.exited.then((status) => reject(new Error(`vivid serve exited (${status}): ${p.log}`)));
   });
 }
 
@@ -182,9 +183,13 @@ try {
 } catch (e) {
   console.log("FAIL " + (e.stack || e));
   failures++;
-} finally {
-  for (const p of services) p.kill("SIGTERM");
-  rmSync(work, { recursive: true, force: true });
 }
+// SIGTERM: each service finishes and exits 0 (under the sanitizers, also with no report).
+for (const p of services) {
+  p.kill("SIGTERM");
+  const status = await p.exited;
+  check(status === 0, "vivid serve exits 0 on SIGTERM", `${status}: ${p.log.slice(-2000)}`);
+}
+rmSync(work, { recursive: true, force: true });
 console.log(failures ? `${failures} checks failed` : "the page passed every check");
 process.exit(failures ? 1 : 0);
