@@ -2,8 +2,8 @@
 // Starts the service on the demo model, opens the page and checks, against the CLI run on the
 // same files (an independent path through the library: no HTTP, no page):
 // - the model's name, label count and input size, as GET /v1/model gives them;
-// - a demo clip chosen with the keyboard only (Tab to the file input, Space): the labels and
-//   scores shown are `vivid classify --json`'s for that clip;
+// - a demo clip chosen with the keyboard only (Tab to the file input, Space), and another dropped
+//   on the drop zone: the labels and scores shown are `vivid classify --json`'s for that clip;
 // - a longer video (five demo clips one after another): the segments shown are
 //   `vivid timeline --out`'s and the picture is `vivid timeline --svg`'s;
 // - a file that is not a video: the 422 as a readable message; an upload over --max-upload-mb:
@@ -81,6 +81,8 @@ async function main() {
 
   // What the CLI says for the same files.
   const expected = JSON.parse(vivid(["classify", "--model", model, clip, "--top-k", "5", "--json"]));
+  const dropped = join(demo, "clips/growing_0.mp4");
+  const expectedDropped = JSON.parse(vivid(["classify", "--model", model, dropped, "--top-k", "5", "--json"]));
   vivid(["timeline", "--model", model, "demo_long.mp4", "--top-k", "5", "--out", "timeline.jsonl", "--svg", "timeline.svg"]);
   const cliSegments = readFileSync(join(work, "timeline.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
     .filter((r) => r.type === "segment");
@@ -132,6 +134,20 @@ async function main() {
       check(text.includes(got.text), `score ${i + 1} reads ${text[1]}`, `reads '${got.text}'`);
     });
     check(await page.evaluate(() => document.activeElement.id === "result-title"), "focus moves to the answer");
+
+    // A file dropped on the drop zone (Chromium's own drag events, with the file).
+    const box = await (await page.$("#drop")).boundingBox();
+    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const drag = { items: [], files: [dropped], dragOperationsMask: 1 };
+    await page.mouse.dragEnter(centre, drag);
+    await page.mouse.dragOver(centre, drag);
+    await page.mouse.drop(centre, drag);
+    await page.waitForFunction(() => document.querySelector("#status").textContent.startsWith("Done: growing_0.mp4"),
+                               { timeout: 60000 });
+    const droppedLabels = await page.$$eval("#labels li", (lis) => lis.map((li) => ({ label: li.dataset.label, score: Number(li.dataset.score) })));
+    check(droppedLabels.length === expectedDropped.length &&
+          expectedDropped.every((e, i) => e.label === droppedLabels[i].label && Math.abs(e.score - droppedLabels[i].score) <= 1e-9),
+          "a dropped clip's labels and scores are vivid classify --json's", JSON.stringify(droppedLabels));
 
     // A longer video through the same input: the timeline's segments and picture are the CLI's.
     const input = await page.$("#video");
