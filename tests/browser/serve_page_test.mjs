@@ -7,13 +7,14 @@
 // - a longer video (five demo clips one after another): the segments shown are
 //   `vivid timeline --out`'s and the picture is `vivid timeline --svg`'s;
 // - a file that is not a video: the 422 as a readable message; an upload over --max-upload-mb:
-//   the 413 as one;
+//   the 413 as one; an upload to a service whose --queue is full: the 503 as one;
 // - nothing is fetched from anywhere but the service, and the page's script raises nothing.
 // It saves a screenshot of the page with the longer video's answer (VIVID_SCREENSHOT: the
 // README's examples/serve/page.png comes from here).
 // Exit status 0: passed; 77: skipped (no Chromium, or no node_modules), with the reason; else failed.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -186,6 +187,21 @@ async function main() {
     await page.waitForSelector("#error:not(:empty)", { timeout: 30000 });
     const tooBig = await page.$eval("#error", (e) => e.textContent);
     check(tooBig.startsWith("The file is larger than this service accepts"), "the 413 reads well", tooBig);
+
+    // A full queue: one upload held open (its body never finishes) fills --queue 1, so the
+    // page's upload gets the 503, as a sentence.
+    const busy = await startService(model, ["--queue", "1"]);
+    bases.push(busy);
+    const held = connect(Number(new URL(busy).port), "127.0.0.1");
+    held.write("POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n" +
+               "Content-Length: 1000000\r\n\r\n" + "x".repeat(1000));
+    await new Promise((r) => setTimeout(r, 300));
+    await page.goto(busy + "/", { waitUntil: "networkidle0" });
+    await (await page.$("#video")).uploadFile(clip);
+    await page.waitForSelector("#error:not(:empty)", { timeout: 30000 });
+    const full = await page.$eval("#error", (e) => e.textContent);
+    check(full.startsWith("The service is busy: try again in a moment") && full.includes("queue is full"), "the 503 reads well", full);
+    held.destroy();
 
     check(elsewhere.length === 0, "nothing fetched from elsewhere", elsewhere.join(", "));
     check(scriptErrors.length === 0, "no script errors", scriptErrors.join("; "));
