@@ -136,6 +136,67 @@ TEST(Serve, EveryEndpoint) {
     EXPECT_EQ(s.stop(), 0);
 }
 
+// POST /v1/timeline answers, for the upload, the records `vivid timeline --out` writes (windows,
+// then segments) and the picture `--svg` draws, byte for byte (titled by ?name=).
+TEST(Serve, TimelineAnswersWhatTheCliWrites) {
+    Service s;
+    const fs::path video = kVideos / "h264_yuv420p_bframes/video.mp4";
+    const fs::path dir = fs::temp_directory_path() / ("vivid_serve_timeline_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto cli = test::run_cli({"timeline", "--model", kModel.string(), video.string(), "--stride", "4", "--top-k", "2",
+                                    "--out", (dir / "t.jsonl").string(), "--svg", (dir / "t.svg").string()});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    std::vector<nlohmann::json> windows, segments;
+    std::istringstream lines(test::read_bytes(dir / "t.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+        const auto record = nlohmann::json::parse(line);
+        (record["type"] == "window" ? windows : segments).push_back(record);
+    }
+    ASSERT_GE(windows.size(), 2u);
+    auto c = s.client();
+    const std::string query = "/v1/timeline?stride=4&top_k=2&name=" + httplib::detail::encode_query_param(video.string());
+    auto r = c.Post(query, test::read_bytes(video), "application/octet-stream");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const auto body = nlohmann::json::parse(r->body);
+    ASSERT_EQ(body["windows"].size(), windows.size());
+    for (std::size_t i = 0; i < windows.size(); ++i) {
+        EXPECT_EQ(body["windows"][i]["start_frame"], windows[i]["start_frame"]);
+        EXPECT_EQ(body["windows"][i]["end"], windows[i]["end"]);
+        expect_same_labels(body["windows"][i]["labels"], windows[i]["labels"]);
+    }
+    ASSERT_EQ(body["segments"].size(), segments.size());
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        EXPECT_EQ(body["segments"][i]["label"], segments[i]["label"]);
+        EXPECT_NEAR(body["segments"][i]["score"].get<double>(), segments[i]["score"].get<double>(), 1e-12);
+    }
+    EXPECT_EQ(body["svg"].get<std::string>(), test::read_bytes(dir / "t.svg"));
+    r = c.Post("/v1/timeline", std::string("not a video at all"), "application/octet-stream");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 422);
+    EXPECT_NE(nlohmann::json::parse(r->body)["error"].get<std::string>().find("the upload:"), std::string::npos);
+    EXPECT_EQ(c.Post("/v1/timeline?stride=0", test::read_bytes(video), "application/octet-stream")->status, 400);
+    EXPECT_EQ(c.Get("/v1/timeline")->status, 405);
+    fs::remove_all(dir);
+}
+
+// GET / is the page, whole in itself: HTML that talks to the service's own endpoints, a
+// Content-Security-Policy that lets nothing else load, and no address elsewhere in it.
+TEST(Serve, TheWebPageIsServedFromTheBinary) {
+    Service s;
+    auto r = s.client().Get("/");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_EQ(r->body, test::read_bytes(test::source_dir() / "tools/vivid/serve_page/index.html"));
+    for (const char* used : {"/v1/model", "/v1/classify", "/v1/timeline", "<input type=\"file\""})
+        EXPECT_NE(r->body.find(used), std::string::npos) << used;
+    for (const char* external : {"http://", "https://", "//cdn", "<link ", " src="})
+        EXPECT_EQ(r->body.find(external), std::string::npos) << external;
+    EXPECT_NE(r->get_header_value("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+    EXPECT_EQ(s.client().Post("/", std::string("x"), "text/plain")->status, 405);
+}
+
 TEST(Serve, ASplitModelAnswersPerHeadAsTheCliDoes) {
     const fs::path model = test::data_dir() / "vivit_fe" / "fe_two_heads" / "expected";
     Service s({}, model);
@@ -659,6 +720,22 @@ TEST(ServeExample, TheKubernetesManifestWorksWithTheService) {
     EXPECT_EQ(r->status, 200);
     slow.clear();
     EXPECT_EQ(s.stop(), 0);
+}
+
+// The image installs the project's own .deb (built in its first stage), so the two cannot drift
+// apart; its entry point is where the package puts the CLI.
+TEST(ServeExample, TheDockerfileInstallsTheDebianPackage) {
+    const std::string docker = test::read_bytes(test::source_dir() / "examples/serve/Dockerfile");
+    const std::string package = test::read_bytes(test::source_dir() / "cmake/package.cmake");
+    EXPECT_NE(docker.find("AS build"), std::string::npos);
+    EXPECT_NE(docker.find("install_dependencies.sh --build-only"), std::string::npos);
+    EXPECT_NE(docker.find("cpack -G DEB -B /deb"), std::string::npos);
+    EXPECT_NE(docker.find("COPY --from=build /deb/vivid_*.deb"), std::string::npos);
+    EXPECT_NE(docker.find("apt-get install -y --no-install-recommends /tmp/vivid_*.deb"), std::string::npos);
+    EXPECT_NE(package.find("set(CPACK_PACKAGING_INSTALL_PREFIX /usr)"), std::string::npos);
+    EXPECT_NE(docker.find("ENTRYPOINT [\"/usr/bin/vivid\", \"serve\""), std::string::npos);
+    EXPECT_NE(test::read_bytes(test::source_dir() / "scripts/install_dependencies.sh").find("--build-only"),
+              std::string::npos);
 }
 
 TEST(Serve, OverTheLimitAndHalfABody) {

@@ -5,7 +5,8 @@
 // --queue (503 from the headers); the HTTP threads are --queue plus spares, so health, metrics
 // and refusals never wait behind uploads, and each request has a deadline (serve_connection.h).
 // SIGTERM or SIGINT: stop accepting, finish what is in flight, exit 0. One log line per request
-// on stderr.
+// on stderr. `GET /` is a web page over the same endpoints (tools/vivid/serve_page/, compiled in);
+// `POST /v1/timeline` answers what `vivid timeline --out` and `--svg` write for the upload.
 #include <httplib.h>
 #include <signal.h>
 #include <unistd.h>
@@ -30,7 +31,10 @@
 #include "model_description.h"
 #include "serve_connection.h"
 #include "serve_metrics.h"
+#include "serve_page_data.h"
 #include "serve_upload.h"
+#include "timeline_json.h"
+#include "timeline_svg.h"
 
 namespace vivid::cli {
 namespace {
@@ -153,7 +157,7 @@ private:
 };
 
 std::string endpoint_of(const std::string& path) {
-    for (const char* known : {"/v1/classify", "/v1/model", "/healthz", "/metrics"})
+    for (const char* known : {"/", "/v1/classify", "/v1/timeline", "/v1/model", "/healthz", "/metrics"})
         if (path == known) return known;
     return "other";
 }
@@ -198,12 +202,9 @@ public:
     }
 
     void classify(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-        struct Counted {
-            ServeMetrics& m;
-            ~Counted() { m.in_flight--; }
-        } counted{metrics_};
-        if (auto r = refuse_early(req, ++metrics_.in_flight)) return refuse(res, *r);
-        const std::optional<int> top_k = top_k_of(req);
+        InFlight counted{metrics_};
+        if (auto r = refuse_early(req, counted.count)) return refuse(res, *r);
+        const std::optional<int> top_k = positive_param(req, "top_k", 5);
         if (!top_k) return json_reply(res, 400, {{"error", "top_k must be a positive integer"}});
         auto job = std::make_unique<Job>();
         job->top_k = *top_k;
@@ -212,9 +213,33 @@ public:
         json_reply(res, answer.status, answer.body);
     }
 
+    // The upload's timeline: {"windows": [...], "segments": [...], "svg": "..."}, the records
+    // `vivid timeline --out` writes and the picture `--svg` draws (titled ?name=, else "upload").
+    // Its forwards take turns with the model worker's on the model's own lock.
+    void timeline(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+        InFlight counted{metrics_};
+        if (auto r = refuse_early(req, counted.count)) return refuse(res, *r);
+        const std::optional<int> top_k = positive_param(req, "top_k", 5), stride = positive_param(req, "stride", 0);
+        if (!top_k || !stride) return json_reply(res, 400, {{"error", "top_k and stride must be positive integers"}});
+        std::optional<UploadFile> upload;
+        if (auto r = receive(req, reader, upload)) return refuse(res, *r);
+        Timeline t;
+        try {
+            t = model_.timeline(upload->path(), WindowOptions{.stride = *stride}, *top_k);
+        } catch (const Error& e) {
+            return refuse(res, {422, std::string("the upload: ") + e.problem()});
+        }
+        nlohmann::ordered_json body{{"windows", nlohmann::ordered_json::array()},
+                                    {"segments", nlohmann::ordered_json::array()}};
+        for (const LabelledWindow& w : t.windows) body["windows"].push_back(window_record(w));
+        for (const Segment& s : t.segments) body["segments"].push_back(segment_record(s));
+        body["svg"] = timeline_svg(t, req.has_param("name") ? req.get_param_value("name") : "upload");
+        res.set_content(body.dump(), "application/json");
+    }
+
     // Expect: 100-continue (curl, for big bodies): a refusal instead of asking for the body.
     int expect_body(const httplib::Request& req, httplib::Response& res) const {
-        if (req.path != "/v1/classify") return 100;
+        if (req.path != "/v1/classify" && req.path != "/v1/timeline") return 100;
         auto r = refuse_early(req, metrics_.in_flight + 1);
         if (!r) return 100;
         refuse(res, *r);
@@ -224,15 +249,28 @@ public:
     const nlohmann::json& description() const { return description_; }
 
 private:
-    // The upload into its temporary file, then its pixel values into the job.
-    std::optional<Refusal> decode(const httplib::Request& req, const httplib::ContentReader& reader, Job& job) const {
-        std::optional<UploadFile> upload;
+    // An upload counted in flight while it is handled; `count` includes it.
+    struct InFlight {
+        ServeMetrics& m;
+        int count = ++m.in_flight;
+        ~InFlight() { m.in_flight--; }
+    };
+
+    // The upload into its temporary file.
+    std::optional<Refusal> receive(const httplib::Request& req, const httplib::ContentReader& reader,
+                                   std::optional<UploadFile>& upload) const {
         try {
             upload.emplace();
         } catch (const Error& e) {
             return Refusal{500, e.problem()};
         }
-        if (auto r = upload->receive(req, reader, max_bytes_)) return r;
+        return upload->receive(req, reader, max_bytes_);
+    }
+
+    // The upload into its temporary file, then its pixel values into the job.
+    std::optional<Refusal> decode(const httplib::Request& req, const httplib::ContentReader& reader, Job& job) const {
+        std::optional<UploadFile> upload;
+        if (auto r = receive(req, reader, upload)) return r;
         const auto start = Clock::now();
         try {
             job.pixel_values = preprocess_video(upload->path(), model_.info().frames, decode_options_).pixel_values;
@@ -243,10 +281,11 @@ private:
         return std::nullopt;
     }
 
-    static std::optional<int> top_k_of(const httplib::Request& req) {
-        if (!req.has_param("top_k")) return 5;
+    // The query parameter `name` as a positive integer, `absent` without one; nullopt if malformed.
+    static std::optional<int> positive_param(const httplib::Request& req, const char* name, int absent) {
+        if (!req.has_param(name)) return absent;
         int k = 0;
-        const std::string& text = req.get_param_value("top_k");
+        const std::string& text = req.get_param_value(name);
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), k);
         if (error != std::errc() || end != text.data() + text.size() || k < 1) return std::nullopt;
         return k;
@@ -263,6 +302,14 @@ private:
 
 void add_routes(httplib::Server& server, Service& service, ServeMetrics& metrics) {
     using httplib::ContentReader, httplib::Request, httplib::Response;
+    server.Get("/", [](const Request&, Response& res) {
+        const std::string_view page = *embedded_data_file("index.html");
+        res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
+        // The page is whole in itself: nothing from another origin may load or be sent anywhere.
+        res.set_header("Content-Security-Policy",
+                       "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                       "connect-src 'self'; img-src 'self' data: blob:; media-src blob:; form-action 'none'");
+    });
     server.Get("/healthz", [](const Request&, Response& res) { res.set_content("ok\n", "text/plain"); });
     server.Get("/v1/model", [&](const Request&, Response& res) { json_reply(res, 200, service.description()); });
     server.Get("/metrics", [&](const Request&, Response& res) {
@@ -271,9 +318,13 @@ void add_routes(httplib::Server& server, Service& service, ServeMetrics& metrics
     server.Post("/v1/classify", [&](const Request& req, Response& res, const ContentReader& reader) {
         service.classify(req, res, reader);
     });
-    server.Get("/v1/classify", [](const Request&, Response& res) {
-        json_reply(res, 405, {{"error", "POST the video's bytes to /v1/classify"}});
+    server.Post("/v1/timeline", [&](const Request& req, Response& res, const ContentReader& reader) {
+        service.timeline(req, res, reader);
     });
+    for (const char* path : {"/v1/classify", "/v1/timeline"})
+        server.Get(path, [path](const Request&, Response& res) {
+            json_reply(res, 405, {{"error", std::string("POST the video's bytes to ") + path}});
+        });
     // Every other request that may carry a body is answered without reading it (the error
     // handler closes the connection): cpp-httplib would read it into memory first.
     auto answer = [](int status, const char* what) {
@@ -282,7 +333,7 @@ void add_routes(httplib::Server& server, Service& service, ServeMetrics& metrics
     using Route = httplib::Server& (httplib::Server::*)(const std::string&, httplib::Server::HandlerWithContentReader);
     for (Route route : {static_cast<Route>(&httplib::Server::Post), static_cast<Route>(&httplib::Server::Put),
                         static_cast<Route>(&httplib::Server::Patch), static_cast<Route>(&httplib::Server::Delete)}) {
-        for (const char* path : {"/healthz", "/v1/model", "/metrics", "/v1/classify"})
+        for (const char* path : {"/", "/healthz", "/v1/model", "/metrics", "/v1/classify", "/v1/timeline"})
             (server.*route)(path, answer(405, "method not allowed"));
         (server.*route)(".*", answer(404, "no such path"));
     }

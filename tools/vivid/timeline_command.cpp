@@ -5,11 +5,10 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "command.h"
-#include "labels_json.h"
 #include "progress_line.h"
+#include "timeline_json.h"
 #include "timeline_svg.h"
 #include "window_options.h"
 
@@ -26,20 +25,10 @@ struct TimelineArgs {
     Options options;
 };
 
-using Record = nlohmann::ordered_json;
-
 std::string json_lines(const Timeline& t) {
     std::string text;
-    for (const LabelledWindow& w : t.windows) {
-        text += Record{{"type", "window"},       {"start_frame", w.window.start_frame}, {"end_frame", w.window.end_frame},
-                       {"start", w.window.start}, {"end", w.window.end},                {"labels", labels_json<Record>(w.labels)}}
-                    .dump() +
-                "\n";
-    }
-    for (const Segment& s : t.segments)
-        text += Record{{"type", "segment"}, {"start", s.start}, {"end", s.end}, {"label", s.label}, {"score", s.score}}
-                    .dump() +
-                "\n";
+    for (const LabelledWindow& w : t.windows) text += window_record(w).dump() + "\n";
+    for (const Segment& s : t.segments) text += segment_record(s).dump() + "\n";
     return text;
 }
 
