@@ -16,26 +16,8 @@
 namespace vivid::kernels::amx_tiles {
 namespace {
 
-#define VIVID_SIMD_BYTES 64
+#include "kernels/simd/amx_tile_setup.inc"
 
-struct Tiles {};
-
-// Palette 1, all eight tiles 16 rows x 64 bytes.
-struct alignas(64) TileConfig {
-    uint8_t palette = 1, start_row = 0;
-    uint8_t reserved[14] = {};
-    uint16_t colsb[16] = {64, 64, 64, 64, 64, 64, 64, 64};
-    uint8_t rows[16] = {16, 16, 16, 16, 16, 16, 16, 16};
-};
-inline void tiles_begin() {
-    static const TileConfig config;
-    _tile_loadconfig(&config);
-}
-inline void tiles_end() { _tile_release(); }
-
-#define TILE_ZERO(i) _tile_zero(i)
-#define TILE_LOAD(i, p, stride) _tile_loadd(i, (p), (stride))
-#define TILE_STORE(i, p, stride) _tile_stored(i, (p), (stride))
 #define TILE_DP(c, a, b) _tile_dpbf16ps(c, a, b)
 
 #include "kernels/simd/attention_tiles.inc"

@@ -13,18 +13,7 @@
 namespace vivid::kernels::tile_emulator {
 namespace {
 
-#define VIVID_SIMD_BYTES 64
-
-struct Tiles {
-    alignas(64) unsigned char t[8][16 * 64];
-};
-
-inline void tile_load(unsigned char* t, const void* p, int64_t stride) {
-    for (int r = 0; r < 16; ++r) std::memcpy(t + r * 64, static_cast<const unsigned char*>(p) + r * stride, 64);
-}
-inline void tile_store(const unsigned char* t, void* p, int64_t stride) {
-    for (int r = 0; r < 16; ++r) std::memcpy(static_cast<unsigned char*>(p) + r * stride, t + r * 64, 64);
-}
+#include "kernels/simd/tile_emulator_storage.inc"
 inline float bf16_at(const unsigned char* t, int row, int index) {
     uint16_t b;
     std::memcpy(&b, t + row * 64 + index * 2, 2);
@@ -44,12 +33,7 @@ inline void tile_dp(unsigned char* c, const unsigned char* a, const unsigned cha
     std::memcpy(c, acc, sizeof acc);
 }
 
-#define TILE_ZERO(i) std::memset(tiles.t[i], 0, 1024)
-#define TILE_LOAD(i, p, stride) tile_load(tiles.t[i], (p), (stride))
-#define TILE_STORE(i, p, stride) tile_store(tiles.t[i], (p), (stride))
 #define TILE_DP(c, a, b) tile_dp(tiles.t[c], tiles.t[a], tiles.t[b])
-inline void tiles_begin() {}
-inline void tiles_end() {}
 
 #include "kernels/simd/attention_tiles.inc"
 

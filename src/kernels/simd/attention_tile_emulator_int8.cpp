@@ -13,18 +13,7 @@
 namespace vivid::kernels::tile_emulator_int8 {
 namespace {
 
-#define VIVID_SIMD_BYTES 64
-
-struct Tiles {
-    alignas(64) unsigned char t[8][16 * 64];
-};
-
-inline void tile_load(unsigned char* t, const void* p, int64_t stride) {
-    for (int r = 0; r < 16; ++r) std::memcpy(t + r * 64, static_cast<const unsigned char*>(p) + r * stride, 64);
-}
-inline void tile_store(const unsigned char* t, void* p, int64_t stride) {
-    for (int r = 0; r < 16; ++r) std::memcpy(static_cast<unsigned char*>(p) + r * stride, t + r * 64, 64);
-}
+#include "kernels/simd/tile_emulator_storage.inc"
 inline void tile_dpbusd(unsigned char* c, const unsigned char* a, const unsigned char* b) {
     int32_t acc[16][16];
     std::memcpy(acc, c, sizeof acc);
@@ -37,12 +26,7 @@ inline void tile_dpbusd(unsigned char* c, const unsigned char* a, const unsigned
     std::memcpy(c, acc, sizeof acc);
 }
 
-#define TILE_ZERO(i) std::memset(tiles.t[i], 0, 1024)
-#define TILE_LOAD(i, p, stride) tile_load(tiles.t[i], (p), (stride))
-#define TILE_STORE(i, p, stride) tile_store(tiles.t[i], (p), (stride))
 #define TILE_DP(c, a, b) tile_dpbusd(tiles.t[c], tiles.t[a], tiles.t[b])
-inline void tiles_begin() {}
-inline void tiles_end() {}
 
 #include "kernels/simd/attention_tiles_int8.inc"
 
