@@ -20,6 +20,15 @@ void require_setting(const nlohmann::json& record, const char* key, const nlohma
                                ", this fit uses " + expected.dump() + " (run vivid features with the fit's model and settings)");
 }
 
+// `vivid features` names each .npy relative to its folder; a record that points elsewhere (an
+// absolute path, "..") was not written by it, and must not make a fit read files outside.
+std::string npy_inside(const std::string& dir, const std::string& npy, const std::string& where) {
+    const fs::path relative = fs::path(npy).lexically_normal();
+    if (npy.empty() || relative.is_absolute() || relative.empty() || *relative.begin() == "..")
+        throw Error(where, "names the .npy file '" + npy + "' outside the features folder");
+    return (fs::path(dir) / relative).string();
+}
+
 }  // namespace
 
 FeatureFolder read_feature_folder(const std::string& dir, const FeatureSettings& expected) {
@@ -33,7 +42,8 @@ FeatureFolder read_feature_folder(const std::string& dir, const FeatureSettings&
         const std::string where = records + ":" + std::to_string(line_number);
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         const nlohmann::json r = nlohmann::json::parse(line, nullptr, false);
-        if (r.is_discarded() || !r.is_object() || !r.contains("path") || !r["path"].is_string())
+        if (r.is_discarded() || !r.is_object() || !r.contains("path") || !r["path"].is_string() ||
+            r["path"].get<std::string>().empty())
             throw Error(where, "is not a `vivid features` record");
         require_setting(r, "model", absolute_path(expected.model_folder), where);
         require_setting(r, "precision", expected.precision, where);
@@ -41,7 +51,7 @@ FeatureFolder read_feature_folder(const std::string& dir, const FeatureSettings&
         require_setting(r, "frame_sampling_rate", expected.frame_sampling_rate, where);
         const std::string video = absolute_path(r["path"].get<std::string>());
         if (r.contains("error")) folder.errors[video] = r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump();
-        else if (r.contains("npy") && r["npy"].is_string()) folder.npy[video] = (fs::path(dir) / r["npy"].get<std::string>()).string();
+        else if (r.contains("npy") && r["npy"].is_string()) folder.npy[video] = npy_inside(dir, r["npy"].get<std::string>(), where);
         else throw Error(where, "has neither an npy file nor an error");
     }
     return folder;
