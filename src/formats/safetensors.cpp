@@ -185,36 +185,15 @@ std::string safetensors_preamble(const TensorMap& tensors, const std::map<std::s
     return out + header;
 }
 
-std::vector<Tensor> dense_tensors(const TensorMap& tensors) {
-    std::vector<Tensor> out;
-    for (const auto& [name, t] : tensors) out.push_back(t.is_contiguous() ? t : t.contiguous_copy());
-    return out;
-}
-
-}  // namespace
-
-std::string serialize_safetensors(const TensorMap& tensors, const std::map<std::string, std::string>& metadata) {
-    std::string out = safetensors_preamble(tensors, metadata);
-    for (const Tensor& t : dense_tensors(tensors)) out.append(reinterpret_cast<const char*>(t.raw()), t.nbytes());
-    return out;
-}
-
-void write_safetensors(const std::string& path, const TensorMap& tensors,
-                       const std::map<std::string, std::string>& metadata) {
-    // Streamed from the tensors' own memory: a clip's frames are tens of megabytes.
-    const std::string preamble = safetensors_preamble(tensors, metadata);
-    const std::vector<Tensor> dense = dense_tensors(tensors);
-    std::vector<std::span<const std::byte>> pieces{std::as_bytes(std::span<const char>(preamble))};
-    for (const Tensor& t : dense) pieces.emplace_back(t.raw(), t.nbytes());
-    write_output_file(path, pieces);
-}
-
-void write_safetensors_float32(const std::string& path, const TensorMap& tensors,
-                               const std::map<std::string, std::string>& metadata) {
-    const std::string preamble = safetensors_preamble(tensors, metadata, /*floats_as_f32=*/true);
+// Writes the preamble, then each tensor's bytes one at a time, from the tensor's own memory where
+// it is dense and as it should be written (a clip's frames are tens of megabytes; an fp16
+// checkpoint widened whole would be twice its size): only the piece being written is a copy.
+void write_streamed(const std::string& path, const TensorMap& tensors, const std::map<std::string, std::string>& metadata,
+                    bool floats_as_f32) {
+    const std::string preamble = safetensors_preamble(tensors, metadata, floats_as_f32);
     auto it = tensors.begin();
     bool preamble_done = false;
-    Tensor current;  // the piece being written: the tensor itself, or its float32 copy
+    Tensor current;  // the piece being written: the tensor itself, or its dense or float32 copy
     write_output_file(path, NextPiece([&]() -> std::optional<std::span<const std::byte>> {
         if (!preamble_done) {
             preamble_done = true;
@@ -223,9 +202,30 @@ void write_safetensors_float32(const std::string& path, const TensorMap& tensors
         if (it == tensors.end()) return std::nullopt;
         const Tensor& t = (it++)->second;
         current = Tensor();  // the previous copy goes before the next is made
-        current = widened(t.dtype(), true) ? t.to_float32() : t.is_contiguous() ? t : t.contiguous_copy();
+        current = widened(t.dtype(), floats_as_f32) ? t.to_float32() : t.is_contiguous() ? t : t.contiguous_copy();
         return std::span<const std::byte>(current.raw(), current.nbytes());
     }));
+}
+
+}  // namespace
+
+std::string serialize_safetensors(const TensorMap& tensors, const std::map<std::string, std::string>& metadata) {
+    std::string out = safetensors_preamble(tensors, metadata);
+    for (const auto& [name, t] : tensors) {
+        const Tensor dense = t.is_contiguous() ? t : t.contiguous_copy();
+        out.append(reinterpret_cast<const char*>(dense.raw()), dense.nbytes());
+    }
+    return out;
+}
+
+void write_safetensors(const std::string& path, const TensorMap& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+    write_streamed(path, tensors, metadata, /*floats_as_f32=*/false);
+}
+
+void write_safetensors_float32(const std::string& path, const TensorMap& tensors,
+                               const std::map<std::string, std::string>& metadata) {
+    write_streamed(path, tensors, metadata, /*floats_as_f32=*/true);
 }
 
 }  // namespace vivid
