@@ -1,6 +1,7 @@
 // What a vivid::Model holds, shared by the files that implement its calls.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -83,6 +84,12 @@ struct Model::Impl {
     // What each window's frames become under `recipe` (windows.cpp); an Error when the model
     // cannot give the recipe's vector.
     FrameTransform frame_transform(FeatureRecipe recipe) const;
+
+    // Reads the windows of `input` as `window_options` (after its recipe's defaults) cuts them on
+    // this model and hands each batch (pixel_values (B, T, C, H, W), the windows' times) to `run`;
+    // returns the video's frame rate (windows.cpp).
+    double for_each_window_batch(const WindowInput& input, const WindowOptions& window_options,
+                                 const std::function<void(const Tensor&, const std::vector<Window>&)>& run) const;
 
     // Model::features and Model::timeline, over a file or frames in memory (windows.cpp);
     // `owner` (this Impl's Model) gives the windows' labels.

@@ -17,69 +17,6 @@
 namespace vivid {
 namespace {
 
-// Reads the windows of `input` and hands each batch (pixel_values (B, T, C, H, W) and the
-// windows' times) to `run`.
-double for_each_batch(WindowPlan plan, const FrameTransform& transform, const WindowInput& input,
-                      const WindowOptions& options,
-                      const std::function<void(const Tensor&, const std::vector<Window>&)>& run) {
-    if (options.batch < 1) throw Error("batch", std::to_string(options.batch) + " is below 1");
-    if (options.stride < 0) throw Error("stride", std::to_string(options.stride) + " is negative");
-    if (options.stride_seconds < 0) throw Error("stride_seconds", std::to_string(options.stride_seconds) + " is negative");
-    if (options.fps < 0) throw Error("fps", std::to_string(options.fps) + " is negative");
-    if (options.stride > 0 && options.stride_seconds > 0)
-        throw Error("stride", "give a stride in frames or in seconds (stride_seconds), not both");
-    plan.stride = options.stride;
-    plan.stride_seconds = options.stride_seconds;
-    plan.fps = options.fps;
-    plan.decoder_threads = 1;  // ahead of the model, decoding gets one thread: the forward keeps the rest
-    const std::string& video = input.name;
-    std::optional<WindowReader> opened;
-    if (input.frames) opened.emplace(*input.frames, input.name, plan, transform);
-    else opened.emplace(input.name, plan, transform);
-    WindowReader& reader = *opened;
-    // The reader runs on its own thread, at most two batches ahead; its error comes back here.
-    BoundedQueue<VideoWindow> queue(static_cast<std::size_t>(2 * options.batch));
-    std::exception_ptr failure;
-    std::thread producer([&] {
-        ThreadScope one(1);
-        try {
-            while (std::optional<VideoWindow> w = reader.next())
-                if (!queue.push(std::move(*w))) return;
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        queue.finish();
-    });
-    struct Join {
-        BoundedQueue<VideoWindow>& queue;
-        std::thread& thread;
-        ~Join() {
-            queue.cancel();  // a forward that threw must not leave the reader waiting
-            thread.join();
-        }
-    } join{queue, producer};
-    std::vector<Tensor> pending;  // pixel_values of the windows waiting for a forward
-    std::vector<Window> windows;
-    int64_t done = 0;
-    auto flush = [&] {
-        if (pending.empty()) return;
-        const Tensor batch = stack_clips(pending, video);
-        run(batch, windows);
-        done += static_cast<int64_t>(windows.size());
-        if (options.on_progress) options.on_progress(done, reader.expected_windows());
-        pending.clear();
-        windows.clear();
-    };
-    while (std::optional<VideoWindow> w = queue.pop()) {
-        pending.push_back(std::move(w->pixel_values));
-        windows.push_back({w->start_frame, w->end_frame, w->start, w->end});
-        if (static_cast<int>(pending.size()) == options.batch) flush();
-    }
-    if (failure) std::rethrow_exception(failure);
-    flush();
-    return reader.fps();
-}
-
 // VideoMAE V2's extract_tad_feature.py steps its 16-frame windows by 4 frames (THUMOS14).
 constexpr int64_t kV2TadStride = 4;
 
@@ -96,6 +33,7 @@ WindowOptions with_recipe_defaults(WindowOptions options) {
         options.stride = kV2TadStride;
     return options;
 }
+
 
 }  // namespace
 
@@ -146,14 +84,76 @@ Timeline Model::timeline(const ByteView& frames, const WindowOptions& options, i
     return impl_->timeline(*this, {"frames", &t}, options, top_k);
 }
 
-WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptions& given) {
-    const WindowOptions window_options = with_recipe_defaults(given);
-    const FrameTransform transform = frame_transform(window_options.recipe);
+double Model::Impl::for_each_window_batch(
+    const WindowInput& input, const WindowOptions& given,
+    const std::function<void(const Tensor&, const std::vector<Window>&)>& run) const {
+    const WindowOptions window = with_recipe_defaults(given);
+    const FrameTransform transform = frame_transform(window.recipe);
+    WindowPlan plan = plan_for(info, options, window);
+    if (window.batch < 1) throw Error("batch", std::to_string(window.batch) + " is below 1");
+    if (window.stride < 0) throw Error("stride", std::to_string(window.stride) + " is negative");
+    if (window.stride_seconds < 0) throw Error("stride_seconds", std::to_string(window.stride_seconds) + " is negative");
+    if (window.fps < 0) throw Error("fps", std::to_string(window.fps) + " is negative");
+    if (window.stride > 0 && window.stride_seconds > 0)
+        throw Error("stride", "give a stride in frames or in seconds (stride_seconds), not both");
+    plan.stride = window.stride;
+    plan.stride_seconds = window.stride_seconds;
+    plan.fps = window.fps;
+    plan.decoder_threads = 1;  // ahead of the model, decoding gets one thread: the forward keeps the rest
+    const std::string& video = input.name;
+    std::optional<WindowReader> opened;
+    if (input.frames) opened.emplace(*input.frames, input.name, plan, transform);
+    else opened.emplace(input.name, plan, transform);
+    WindowReader& reader = *opened;
+    // The reader runs on its own thread, at most two batches ahead; its error comes back here.
+    BoundedQueue<VideoWindow> queue(static_cast<std::size_t>(2 * window.batch));
+    std::exception_ptr failure;
+    std::thread producer([&] {
+        ThreadScope one(1);
+        try {
+            while (std::optional<VideoWindow> w = reader.next())
+                if (!queue.push(std::move(*w))) return;
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        queue.finish();
+    });
+    struct Join {
+        BoundedQueue<VideoWindow>& queue;
+        std::thread& thread;
+        ~Join() {
+            queue.cancel();  // a forward that threw must not leave the reader waiting
+            thread.join();
+        }
+    } join{queue, producer};
+    std::vector<Tensor> pending;  // pixel_values of the windows waiting for a forward
+    std::vector<Window> windows;
+    int64_t done = 0;
+    auto flush = [&] {
+        if (pending.empty()) return;
+        const Tensor batch = stack_clips(pending, video);
+        run(batch, windows);
+        done += static_cast<int64_t>(windows.size());
+        if (window.on_progress) window.on_progress(done, reader.expected_windows());
+        pending.clear();
+        windows.clear();
+    };
+    while (std::optional<VideoWindow> w = queue.pop()) {
+        pending.push_back(std::move(w->pixel_values));
+        windows.push_back({w->start_frame, w->end_frame, w->start, w->end});
+        if (static_cast<int>(pending.size()) == window.batch) flush();
+    }
+    if (failure) std::rethrow_exception(failure);
+    flush();
+    return reader.fps();
+}
+
+WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptions& window_options) {
     ThreadScope scope(threads);
     WindowFeatures out;
     std::vector<float> values;
     int64_t hidden = info.hidden_size;
-    out.fps = for_each_batch(plan_for(info, options, window_options), transform, input, window_options,
+    out.fps = for_each_window_batch(input, window_options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
         const Tensor f = clip_vectors(pixel_values);
         hidden = f.size(1);
@@ -165,15 +165,13 @@ WindowFeatures Model::Impl::features(const WindowInput& input, const WindowOptio
     return out;
 }
 
-Timeline Model::Impl::timeline(const Model& owner, const WindowInput& input, const WindowOptions& given,
+Timeline Model::Impl::timeline(const Model& owner, const WindowInput& input, const WindowOptions& window_options,
                                int top_k) {
     require_classifier();
     if (top_k < 1) throw Error("top_k", std::to_string(top_k) + " is below 1");
-    const WindowOptions window_options = with_recipe_defaults(given);
-    const FrameTransform transform = frame_transform(window_options.recipe);
     ThreadScope scope(threads);
     Timeline out;
-    out.fps = for_each_batch(plan_for(info, options, window_options), transform, input, window_options,
+    out.fps = for_each_window_batch(input, window_options,
                              [&](const Tensor& pixel_values, const std::vector<Window>& windows) {
         const FloatArray logits = float_array(forward(pixel_values, nullptr).logits);
         const int64_t labels = logits.shape[1];
