@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "svg_text.h"
+
 namespace vivid::cli {
 namespace {
 
@@ -77,25 +79,13 @@ namespace {
 constexpr double kCell = 44, kMargin = 16, kLabelRoom = 8;
 constexpr double kCharWidth = 7;  // about, for a 12 px sans-serif font
 
-std::string escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '&') out += "&amp;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
-}
-
 std::string num(double v) { return format("%.1f", v); }
 
 // One panel at (x, y): the matrix with the class names left of the rows and ids above the columns.
 std::string panel(const FitScores& s, const std::vector<std::string>& classes, const std::string& name, double x,
                   double y, double names_width) {
     const std::size_t K = classes.size();
-    std::string out = "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-weight=\"bold\">" + escape(name) +
+    std::string out = "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-weight=\"bold\">" + escape_svg_text(name) +
                       ": accuracy " + format("%.3f", s.accuracy) + " (" + std::to_string(s.videos) + " videos)</text>\n";
     const double top = y + 36, left = x + names_width;
     out += "<text x=\"" + num(left + kCell * static_cast<double>(K) / 2) + "\" y=\"" + num(y + 18) +
@@ -104,7 +94,7 @@ std::string panel(const FitScores& s, const std::vector<std::string>& classes, c
         out += "<text x=\"" + num(left + kCell * (static_cast<double>(k) + 0.5)) + "\" y=\"" + num(top - 4) +
                "\" text-anchor=\"middle\" font-size=\"11\">" + std::to_string(k) + "</text>\n";
         out += "<text x=\"" + num(left - kLabelRoom) + "\" y=\"" + num(top + kCell * (static_cast<double>(k) + 0.5) + 4) +
-               "\" text-anchor=\"end\">" + std::to_string(k) + " " + escape(classes[k]) + "</text>\n";
+               "\" text-anchor=\"end\">" + std::to_string(k) + " " + escape_svg_text(classes[k]) + "</text>\n";
         int64_t row_total = 0;
         for (int64_t n : s.confusion[k]) row_total += n;
         for (std::size_t j = 0; j < K; ++j) {
@@ -117,8 +107,8 @@ std::string panel(const FitScores& s, const std::vector<std::string>& classes, c
             else std::snprintf(fill, sizeof fill, "#%02x%02x%02x", 255, light, light);
             const double cx = left + kCell * static_cast<double>(j), cy = top + kCell * static_cast<double>(k);
             out += "<rect x=\"" + num(cx) + "\" y=\"" + num(cy) + "\" width=\"" + num(kCell) + "\" height=\"" + num(kCell) +
-                   "\" fill=\"" + fill + "\" stroke=\"#ccc\"><title>true " + escape(classes[k]) + ", predicted " +
-                   escape(classes[j]) + ": " + std::to_string(n) + "</title></rect>\n";
+                   "\" fill=\"" + fill + "\" stroke=\"#ccc\"><title>true " + escape_svg_text(classes[k]) + ", predicted " +
+                   escape_svg_text(classes[j]) + ": " + std::to_string(n) + "</title></rect>\n";
             out += "<text x=\"" + num(cx + kCell / 2) + "\" y=\"" + num(cy + kCell / 2 + 4) + "\" text-anchor=\"middle\"" +
                    (share > 0.6 ? " fill=\"white\"" : "") + ">" + std::to_string(n) + "</text>\n";
         }
@@ -139,7 +129,7 @@ std::string confusion_svg(const FitReport& r, const std::string& title) {
     std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" + num(height) +
                       "\" viewBox=\"0 0 " + num(width) + " " + num(height) +
                       "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-    out += "<text x=\"" + num(kMargin) + "\" y=\"" + num(kMargin + 8) + "\" font-size=\"14\">" + escape(title) + "</text>\n";
+    out += "<text x=\"" + num(kMargin) + "\" y=\"" + num(kMargin + 8) + "\" font-size=\"14\">" + escape_svg_text(title) + "</text>\n";
     out += panel(r.train, r.classes, "train", kMargin, kMargin + 36, names_width);
     if (r.val) out += panel(*r.val, r.classes, "val", kMargin + panel_width, kMargin + 36, names_width);
     return out + "</svg>\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "clock_time.h"
+#include "svg_text.h"
 
 namespace vivid::cli {
 namespace {
@@ -17,18 +18,6 @@ constexpr double kCharWidth = 7;  // about, for a 12 px sans-serif font: what fi
 const char* const kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 constexpr std::size_t kPaletteSize = sizeof kPalette / sizeof *kPalette;
-
-std::string escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '<') out += "&lt;";
-        else if (c == '>') out += "&gt;";
-        else if (c == '&') out += "&amp;";
-        else if (c == '"') out += "&quot;";
-        else out += c;
-    }
-    return out;
-}
 
 std::string num(double v) {
     char buf[32];
@@ -73,7 +62,7 @@ std::string timeline_svg(const Timeline& t, const std::string& title) {
         }
 
     std::string body = "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-    body += "<text x=\"" + num(kLeft) + "\" y=\"20\" font-size=\"14\">" + escape(title) + "</text>\n";
+    body += "<text x=\"" + num(kLeft) + "\" y=\"20\" font-size=\"14\">" + escape_svg_text(title) + "</text>\n";
     // Top score per window, at the window's middle: 0 at the bottom of the area, 1 at its top.
     for (double level : {0.0, 0.5, 1.0}) {
         const double y = kScoreTop + (1.0 - level) * kScoreHeight;
@@ -96,7 +85,7 @@ std::string timeline_svg(const Timeline& t, const std::string& title) {
         const double a = x(s.start), b = std::max(x(s.end), a + 1.0);
         const std::string times = clock_time(s.start, 2) + " to " + clock_time(s.end, 2);
         const std::string fill = colour[s.label];
-        body += "<g><title>" + escape(s.label) + ", " + times + ", score " + num(s.score * 100) +
+        body += "<g><title>" + escape_svg_text(s.label) + ", " + times + ", score " + num(s.score * 100) +
                 "%</title><rect x=\"" + num(a) + "\" y=\"" + num(kBandTop) + "\" width=\"" + num(b - a) +
                 "\" height=\"" + num(kBandHeight) + "\" fill=\"" + fill + "\"/>";
         std::string inside = s.label;
@@ -107,7 +96,7 @@ std::string timeline_svg(const Timeline& t, const std::string& title) {
         }
         if (!inside.empty())
             body += "<text x=\"" + num(a + 2) + "\" y=\"" + num(kBandTop + kBandHeight / 2 + 4) + "\" fill=\"" +
-                    text_colour(fill) + "\">" + escape(inside) + "</text>";
+                    text_colour(fill) + "\">" + escape_svg_text(inside) + "</text>";
         body += "</g>\n";
     }
 
@@ -147,7 +136,7 @@ std::string timeline_svg(const Timeline& t, const std::string& title) {
             y += kLine;
         }
         body += "<rect x=\"" + num(left) + "\" y=\"" + num(y - 10) + "\" width=\"12\" height=\"12\" fill=\"" +
-                colour[label] + "\"/><text x=\"" + num(left + 18) + "\" y=\"" + num(y) + "\">" + escape(label) +
+                colour[label] + "\"/><text x=\"" + num(left + 18) + "\" y=\"" + num(y) + "\">" + escape_svg_text(label) +
                 "</text>\n";
         left += item;
     }
@@ -159,7 +148,7 @@ std::string timeline_svg(const Timeline& t, const std::string& title) {
     }
     for (const std::string& line : listed) {
         y += kLine;
-        body += "<text x=\"" + num(kLeft) + "\" y=\"" + num(y) + "\" fill=\"#333\">" + escape(line) + "</text>\n";
+        body += "<text x=\"" + num(kLeft) + "\" y=\"" + num(y) + "\" fill=\"#333\">" + escape_svg_text(line) + "</text>\n";
     }
 
     const std::string height = num(y + 12);
