@@ -88,13 +88,12 @@ VivitConfig factorised_config(const ConvertOptions& r, const Preset* preset, con
 // Keeps the rows of a Kinetics-710 head that are the selection's classes, with their names.
 void select_head_rows(ConvertedModel& out, const std::string& selection_name, const std::string& checkpoint) {
     const LabelSelection& s = require_label_selection(selection_name);
-    const auto from_size = static_cast<int64_t>(label_names(s.from).size());
     const auto weight = out.weights.find("classifier.weight"), bias = out.weights.find("classifier.bias");
     if (weight == out.weights.end() || bias == out.weights.end())
         throw Error(checkpoint, "has no classifier head to take the " + s.name + " classes from (a pre-training checkpoint?)");
-    if (weight->second.dim() != 2 || weight->second.size(0) != from_size || bias->second.numel() != from_size)
+    if (weight->second.dim() != 2 || weight->second.size(0) != s.from_classes || bias->second.numel() != s.from_classes)
         throw Error(checkpoint, "taking the " + s.name + " classes needs a " + s.from + " head of " +
-                                    std::to_string(from_size) + " classes; classifier.weight has shape " +
+                                    std::to_string(s.from_classes) + " classes; classifier.weight has shape " +
                                     shape_to_string(weight->second.shape()));
     weight->second = gather_rows(weight->second, s.rows);
     bias->second = gather_rows(bias->second, s.rows);

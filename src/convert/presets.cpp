@@ -122,17 +122,17 @@ std::vector<LabelSelection> parse_label_selections(const json& document, const s
     std::vector<LabelSelection> selections;
     for (const auto& [name, entry] : member(document, "label_selections", source).items()) {
         const std::string where = source + " label selection '" + name + "'";
-        LabelSelection s{name, member(entry, "from", where).get<std::string>(), {},
+        LabelSelection s{name, member(entry, "from", where).get<std::string>(), 0, {},
                          label_names(member(entry, "labels", where).get<std::string>())};
+        s.from_classes = static_cast<int64_t>(label_names(s.from).size());
         const std::string rows_file = member(entry, "rows", where).get<std::string>();
         const auto rows_text = embedded_data_file(rows_file);
         if (!rows_text) throw Error(where, rows_file + " is not embedded in this build");
         s.rows = json::parse(*rows_text).at("rows").get<std::vector<int64_t>>();
-        const auto from_size = static_cast<int64_t>(label_names(s.from).size());
         if (s.rows.size() != s.labels.size())
             throw Error(rows_file, std::to_string(s.rows.size()) + " rows for " + std::to_string(s.labels.size()) + " labels");
         for (int64_t row : s.rows)
-            if (row < 0 || row >= from_size) throw Error(rows_file, "row " + std::to_string(row) + " is not a " + s.from + " class");
+            if (row < 0 || row >= s.from_classes) throw Error(rows_file, "row " + std::to_string(row) + " is not a " + s.from + " class");
         selections.push_back(std::move(s));
     }
     return selections;

@@ -57,6 +57,7 @@ struct Preset {
 struct LabelSelection {
     std::string name;                 // "kinetics400"
     std::string from;                 // the label set the head must be: "kinetics710"
+    int64_t from_classes = 0;         // its size: the rows such a head has
     std::vector<int64_t> rows;        // entry i: the head row that is class i of `labels`
     std::vector<std::string> labels;  // the selected classes' names, in row order
 };
