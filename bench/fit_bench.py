@@ -28,6 +28,14 @@ GROUPS = {"horizontal": ["moving_left", "moving_right"], "vertical": ["moving_up
           "size": ["growing", "shrinking"]}
 
 
+def convert_demo_model(vivid, out):
+    """The bundled demo checkpoint as an HF folder at `out` (the model both fit benchmarks use)."""
+    subprocess.run([vivid, "convert", "--from", "videomae-pth", "--checkpoint", os.path.join(DEMO, "videomae_demo.pth"),
+                    "--config", os.path.join(DEMO, "config.json"), "--preprocessor-config",
+                    os.path.join(DEMO, "preprocessor_config.json"), "--out", out], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
 def run(cmd):
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -45,10 +53,7 @@ def main():
     work = tempfile.mkdtemp(prefix="vivid-fit-bench-")
     try:
         model = os.path.join(work, "model")
-        subprocess.run([vivid, "convert", "--from", "videomae-pth", "--checkpoint", os.path.join(DEMO, "videomae_demo.pth"),
-                        "--config", os.path.join(DEMO, "config.json"), "--preprocessor-config",
-                        os.path.join(DEMO, "preprocessor_config.json"), "--out", model], check=True,
-                       stdout=subprocess.DEVNULL)
+        convert_demo_model(vivid, model)
         train = os.path.join(work, "train")
         for group, sources in GROUPS.items():
             os.makedirs(os.path.join(train, group))

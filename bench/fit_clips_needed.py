@@ -17,12 +17,11 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 
-SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEMO = os.path.join(SOURCE, "examples", "demo")
-GROUPS = {"horizontal": ["moving_left", "moving_right"], "vertical": ["moving_up", "moving_down"],
-          "size": ["growing", "shrinking"]}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fit_bench import DEMO, GROUPS, SOURCE, convert_demo_model  # noqa: E402  the same regrouped demo
 
 
 def main():
@@ -34,10 +33,7 @@ def main():
     work = tempfile.mkdtemp(prefix="vivid-fit-clips-")
     try:
         model = os.path.join(work, "model")
-        subprocess.run([vivid, "convert", "--from", "videomae-pth", "--checkpoint", os.path.join(DEMO, "videomae_demo.pth"),
-                        "--config", os.path.join(DEMO, "config.json"), "--preprocessor-config",
-                        os.path.join(DEMO, "preprocessor_config.json"), "--out", model], check=True,
-                       stdout=subprocess.DEVNULL)
+        convert_demo_model(vivid, model)
         clips = {g: [os.path.join(DEMO, "clips", f"{s}_{n}.mp4") for s in sources for n in range(2)]
                  for g, sources in GROUPS.items()}
         features = os.path.join(work, "features")
