@@ -340,8 +340,11 @@ TEST(PresetsTable, FactorisedEncoderPresetsFollowScenicsConfigs) {
 }
 
 TEST(PresetsTable, OnlyTheFactorisedEncodersStateAFrameSamplingRate) {
-    for (const Preset& p : all_presets())
-        if (!is_v2(p)) EXPECT_EQ(p.frame_sampling_rate > 0, p.name.find("-fe-") != std::string::npos) << p.name;
+    for (const Preset& p : all_presets()) {
+        if (!is_v2(p)) {
+            EXPECT_EQ(p.frame_sampling_rate > 0, p.name.find("-fe-") != std::string::npos) << p.name;
+        }
+    }
 }
 
 TEST(PresetsTable, ReferenceValuesAreTheScriptsAsserts) {
