@@ -28,6 +28,8 @@ struct VitWorkspace {
     std::vector<float> normed, qkv, context, mlp;
     std::vector<uint16_t> normed_bf16, mlp_bf16;  // the bf16 path's product inputs
     std::vector<uint8_t> normed_u8;               // the int8 path's LayerNorm output
+    std::vector<uint8_t> mlp_u8;                  // fc2's input (fc1's GELU output quantized)
+    std::vector<uint8_t> context_u8;              // the attention output as the output projection's input
     std::vector<float> row_stats;                 // its per-row mean and 1/std
     enum class Inputs { F32, Bf16, U8 };           // what LayerNorm writes for the next product
     void reserve(int64_t rows, const VitLayerShape& shape, Inputs inputs);
@@ -59,7 +61,8 @@ private:
     }
     // int8 path: LayerNorm writes q/k/v's and fc1's u8 input with its scale (no quantization pass).
     bool u8_inputs(const ModelKernels& kernels) const {
-        return kernels.set->layer_norm_u8 && qkv_ && qkv_->takes_u8() && fc1_->takes_u8();
+        return kernels.set->layer_norm_u8 && kernels.set->quantize_u8 && qkv_ && qkv_->takes_u8() &&
+               fc1_->takes_u8() && out_->takes_u8() && fc2_->takes_u8();
     }
     VitWorkspace::Inputs inputs(const ModelKernels& kernels) const {
         return bf16_inputs(kernels) ? VitWorkspace::Inputs::Bf16
@@ -69,6 +72,10 @@ private:
     // LayerNorm of x into ws.normed_u8, returning its scale and zero point.
     std::pair<float, int32_t> layer_norm_u8(const ModelKernels& kernels, const VitLayerShape& shape, const float* x,
                                             const Tensor& weight, const Tensor& bias, int64_t rows, VitWorkspace& ws);
+    // n floats of x into q by KernelSet::quantize_u8, returning the scale and zero point.
+    static std::pair<float, int32_t> quantize_u8(const ModelKernels& kernels, const float* x, uint8_t* q, int64_t n);
+    // y (rows, hidden) += the output projection of ws.context.
+    void output_rows(const ModelKernels& kernels, const VitLayerShape& shape, float* y, int64_t rows, VitWorkspace& ws);
     void forward_qkv(VitWorkspace& ws, int64_t rows, int64_t hidden);
     void attention_rows(const ModelKernels& kernels, const VitLayerShape& shape, const float* x, int64_t batch,
                         int64_t tokens, int64_t query_rows, VitWorkspace& ws);

@@ -224,5 +224,52 @@ TEST(ReducedPrecisionLinear, LayerNormWritesU8WithItsScaleAndZeroPoint) {
             }
 }
 
+// int8: the attention output and fc1's GELU output become the next product's u8 input in one
+// kernel call that finds the range and writes bytes. Against the format's definition in double
+// (every value within half a step of x, range [min(x, 0), max(x, 0)] in `levels` steps) and,
+// byte for byte, against the scalar int8_quantize_input that the reference emulation uses.
+// Real sizes (1568 x 3072 GELU output, 197 x 768) and awkward ones; one-sided and all-zero input.
+TEST(ReducedPrecisionLinear, QuantizeU8FindsTheRangeAndRoundsToTheNearestStep) {
+    struct Case {
+        int64_t n;
+        float shift;  // added to every value: one-sided inputs
+        float scale;  // 0: all zeros
+    };
+    const Case cases[] = {{1, 0.0f, 1.0f},     {17, 0.0f, 3.0f},     {197 * 768, 0.0f, 2.0f}, {1568 * 3072, 0.0f, 1.0f},
+                          {4097, 9.0f, 1.0f},  {4095, -9.0f, 1.0f},  {33, 0.0f, 0.0f},        {3 * 1408 + 5, 0.17f, 0.05f}};
+    for (const SimdKernels* simd : runnable_simd_kernels())
+        for (float levels : {255.0f, 127.0f})
+            for (const Case& c : cases) {
+                std::vector<float> x = random_normal(c.n, 11, c.scale);
+                for (float& v : x) v += c.shift;
+                std::vector<uint8_t> q(c.n, 0xAA), want_q(c.n, 0x55);
+                float scale = 0;
+                int zero = -1;
+                simd->quantize_u8(x.data(), q.data(), c.n, levels, &scale, &zero);
+                const std::string where = std::string(simd->isa) + " levels " + std::to_string(levels) + " n " +
+                                          std::to_string(c.n) + " shift " + std::to_string(c.shift);
+                double lo = 0, hi = 0;
+                for (float v : x) {
+                    lo = std::min<double>(lo, v);
+                    hi = std::max<double>(hi, v);
+                }
+                const double want_scale = hi > lo ? (hi - lo) / levels : 1.0;
+                EXPECT_NEAR(scale, want_scale, 1e-6 * want_scale) << where;
+                EXPECT_NEAR(zero, -lo / want_scale, 0.5 + 1e-3) << where;
+                double worst = 0;
+                int64_t out_of_range = 0;
+                for (int64_t i = 0; i < c.n; ++i) {
+                    worst = std::max(worst, std::fabs(scale * (static_cast<double>(q[i]) - zero) - x[i]));
+                    out_of_range += q[i] > levels;
+                }
+                EXPECT_EQ(out_of_range, 0) << where;
+                EXPECT_LE(worst, (0.5 + 1e-3) * want_scale) << where;
+                const Int8Asymmetric a = int8_quantize_input(x.data(), want_q.data(), c.n, levels);
+                EXPECT_EQ(scale, a.scale) << where;
+                EXPECT_EQ(zero, a.zero) << where;
+                EXPECT_TRUE(q == want_q) << where;
+            }
+}
+
 }  // namespace
 }  // namespace vivid::kernels

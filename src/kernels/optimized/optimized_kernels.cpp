@@ -30,6 +30,10 @@ void opt_layer_norm_u8(const float* x, const float* gamma, const float* beta, ui
     simd_kernels().layer_norm_u8(x, gamma, beta, y, rows, dim, eps, levels, stats, scale, zero);
 }
 
+void opt_quantize_u8(const float* x, uint8_t* q, int64_t n, float levels, float* scale, int32_t* zero) {
+    simd_kernels().quantize_u8(x, q, n, levels, scale, zero);
+}
+
 // One attention kernel's workspace sizing and entry point, as simd/ declares them.
 using WorkspaceFloats = int64_t (*)(int64_t, int64_t, int64_t, int64_t, int64_t, int);
 using AttentionKernel = void (*)(const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t, float, float*, int);
@@ -78,31 +82,31 @@ void opt_attention_amx_int8(const float* qkv, float* out, int64_t batch, int64_t
 
 const KernelSet& optimized_kernels() {
     static const KernelSet set{"optimized",   make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
-                               opt_attention, opt_layer_norm_u8};
+                               opt_attention, opt_layer_norm_u8, opt_quantize_u8};
     return set;
 }
 
 const KernelSet& optimized_bf16_kernels() {
     static const KernelSet set{"optimized-bf16", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
-                               opt_attention_bf16, opt_layer_norm_u8};
+                               opt_attention_bf16, opt_layer_norm_u8, opt_quantize_u8};
     return set;
 }
 
 const KernelSet& optimized_int8_kernels() {
     static const KernelSet set{"optimized-int8", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
-                               opt_attention_int8, opt_layer_norm_u8};
+                               opt_attention_int8, opt_layer_norm_u8, opt_quantize_u8};
     return set;
 }
 
 const KernelSet& optimized_amx_kernels() {
     static const KernelSet set{"optimized-amx", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
-                               opt_attention_amx, opt_layer_norm_u8};
+                               opt_attention_amx, opt_layer_norm_u8, opt_quantize_u8};
     return set;
 }
 
 const KernelSet& optimized_amx_int8_kernels() {
     static const KernelSet set{"optimized-amx-int8", make_onednn_linear, opt_layer_norm, opt_layer_norm_bf16,
-                               opt_attention_amx_int8, opt_layer_norm_u8};
+                               opt_attention_amx_int8, opt_layer_norm_u8, opt_quantize_u8};
     return set;
 }
 

@@ -31,6 +31,9 @@ struct SimdKernels {
     // input without a quantization pass. stats: 2 * rows floats of workspace.
     void (*layer_norm_u8)(const float* x, const float* gamma, const float* beta, unsigned char* y, int64_t rows,
                           int64_t dim, float eps, float levels, float* stats, float* scale, int* zero);
+    // x[0, n) as u8 in that format with one scale and zero point for all of it, found in the
+    // same call: for a block another kernel has just written (it is still in cache).
+    void (*quantize_u8)(const float* x, unsigned char* q, int64_t n, float levels, float* scale, int* zero);
 };
 
 // The widest kernels this CPU supports (AVX-512 when it has AVX512F/BW/DQ/VL, else AVX2).
