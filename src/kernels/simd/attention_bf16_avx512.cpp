@@ -154,7 +154,7 @@ float exp_row_bf16(const float* s, int64_t n, int64_t padded, uint16_t* probs) {
     for (int64_t j = vec_end; j < n; ++j) mx = mx > s[j] ? mx : s[j];
     __m512 sum = _mm512_setzero_ps();
     for (int64_t j = 0; j < padded; j += W) {
-        __m512 e = vexp(_mm512_loadu_ps(s + j) - mx);
+        __m512 e = vexp_nonpositive(_mm512_loadu_ps(s + j) - mx);
         if (j + W > n) e = _mm512_maskz_mov_ps(n > j ? static_cast<__mmask16>((1u << (n - j)) - 1u) : 0, e);  // keys past n
         const __m256i rounded = (__m256i)_mm512_cvtneps_pbh(e);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(probs + j), rounded);

@@ -207,7 +207,7 @@ int32_t exp_row_u8(const float* s, int64_t n, int64_t padded, uint8_t* probs) {
     __m512i sum = _mm512_setzero_si512();
     const __m512 levels = _mm512_set1_ps(255.0f);
     for (int64_t j = 0; j < padded; j += W) {
-        const __m512 e = vexp(_mm512_loadu_ps(s + j) - mx);
+        const __m512 e = vexp_nonpositive(_mm512_loadu_ps(s + j) - mx);
         __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(e, levels));  // round to nearest even (MXCSR default)
         if (j + W > n) q = _mm512_maskz_mov_epi32(n > j ? static_cast<__mmask16>((1u << (n - j)) - 1u) : 0, q);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(probs + j), _mm512_cvtepi32_epi8(q));
