@@ -1,20 +1,4 @@
 // vexp_nonpositive as the avx2 kernels build it (see softmax_exp_kernels.h).
-#include <immintrin.h>
-
-#include <cstdint>
-#include <cstring>
-
-#include "kernels/softmax_exp_kernels.h"
-
-namespace vivid::kernels::test {
-namespace {
 #define VIVID_SIMD_BYTES 32
-constexpr int W = VIVID_SIMD_BYTES / 4;
-#include "kernels/simd/simd_vector_basics.inc"
-}  // namespace
-
-void exp_nonpositive_avx2(const float* x, float* y, int64_t n) {
-    for (int64_t i = 0; i < n; i += W) store(y + i, vexp_nonpositive(load(x + i)));
-}
-
-}  // namespace vivid::kernels::test
+#define VIVID_EXP_FUNCTION exp_nonpositive_avx2
+#include "kernels/softmax_exp_kernel.inc"
