@@ -275,6 +275,9 @@ struct FitOptions {
     LabelledVideos val{};        // optional: scored with the new head, never fitted on
     std::optional<double> l2{};  // L, the penalty (L/2)||W||^2; absent: chosen from l2_grid
     std::vector<double> l2_grid{1e-4, 1e-3, 1e-2, 1e-1, 1.0};  // by stratified k-fold cross-validation
+    // While the lowest held-out loss is at the largest L tried, 10x it is tried too, this many
+    // times at most (the best L may lie above the grid; 0: the grid only).
+    int l2_extra_decades = 4;
     int folds = 5;               // k (capped by the smallest class's count)
     // A `vivid features` output folder (features.jsonl + .npy) that holds every video's
     // vectors, made with this model and settings: window 0's row is taken instead of running it.

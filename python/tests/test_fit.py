@@ -75,7 +75,7 @@ def test_fit_from_a_list_with_cross_validation_and_validation(tmp_path):
             f.write(json.dumps({"path": str(path.relative_to(tmp_path)), "label": CLASSES[c]}) + "\n")
     make_set(tmp_path / "val", 1, 9)
     report = vivid.fit(FINETUNED, None, tmp_path / "new", threads=1, train_list=tmp_path / "train.jsonl",
-                       val=tmp_path / "val", l2_grid=[0.001, 0.1])
+                       val=tmp_path / "val", l2_grid=[0.001, 0.1], l2_extra_decades=0)
     grid = report["l2_chosen_by"]["grid"]
     assert [g["l2"] for g in grid] == [0.001, 0.1]
     assert report["l2"] == min(grid, key=lambda g: g["log_loss"])["l2"]

@@ -102,18 +102,21 @@ class Model:
             val: Union[StrPath, Sequence[StrPath], None] = None,
             train_list: Union[StrPath, Sequence[StrPath], None] = None,
             val_list: Union[StrPath, Sequence[StrPath], None] = None, features: Optional[StrPath] = None,
-            folds: int = 5, l2_grid: Optional[Sequence[float]] = None, prefetch: int = 2, batch: int = 1,
+            folds: int = 5, l2_grid: Optional[Sequence[float]] = None, l2_extra_decades: int = 4,
+            prefetch: int = 2, batch: int = 1,
             replace: bool = False) -> dict:
         """A new linear head on this model's features of labelled videos (class folders or JSON Lines
         {'path', 'label'}), written with the model into the folder `out`. l2=None: chosen by k-fold
-        cross-validation. Returns fit_report.json's content plus 'folder'."""
+        cross-validation over l2_grid, then 10x, 100x, ... its largest L (at most l2_extra_decades
+        times) while the largest tried scores best. Returns fit_report.json's content plus 'folder'."""
 
 def fit(model: StrPath, train: Union[StrPath, Sequence[StrPath], None], out: StrPath, *, threads: int = 0,
         precision: str = "fp32", clips: int = 1, crops: int = 1, frame_sampling_rate: int = 0,
         sampling: str = "pipeline", preprocessor_config: StrPath = "", l2: Optional[float] = None,
         val: Union[StrPath, Sequence[StrPath], None] = None, train_list: Union[StrPath, Sequence[StrPath], None] = None,
         val_list: Union[StrPath, Sequence[StrPath], None] = None, features: Optional[StrPath] = None, folds: int = 5,
-        l2_grid: Optional[Sequence[float]] = None, prefetch: int = 2, batch: int = 1, replace: bool = False) -> dict:
+        l2_grid: Optional[Sequence[float]] = None, l2_extra_decades: int = 4,
+        prefetch: int = 2, batch: int = 1, replace: bool = False) -> dict:
     """Model.load(model, threads=..., ...).fit(train, out, ...)."""
 
 def convert(checkpoint: StrPath, out: StrPath, from_format: str = "videomae-pth", preset: str = "",

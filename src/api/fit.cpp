@@ -174,7 +174,7 @@ FitReport Model::fit(const FitOptions& o, const std::string& out) {
     if (o.l2) {
         report.l2 = *o.l2;
     } else {
-        const CrossValidation cv = cross_validate(train_data, o.l2_grid, o.folds);
+        const CrossValidation cv = cross_validate(train_data, o.l2_grid, o.folds, o.l2_extra_decades);
         report.l2 = cv.best_l2;
         report.l2_cross_validated = true;
         report.folds = cv.folds;

@@ -40,30 +40,38 @@ LabelledVectors fold_part(const LabelledVectors& data, const std::vector<int>& f
     return part;
 }
 
-CrossValidation cross_validate(const LabelledVectors& data, const std::vector<double>& grid, int requested_folds) {
+CrossValidation cross_validate(const LabelledVectors& data, const std::vector<double>& grid, int requested_folds,
+                               int extra_decades) {
     if (grid.empty()) throw Error("l2_grid", "is empty");
     CrossValidation cv;
     cv.folds = usable_folds(data, requested_folds);
     const std::vector<int> folds = stratified_folds(data.labels, data.classes, cv.folds);
     std::vector<SoftmaxHead> warm(static_cast<std::size_t>(cv.folds));  // each fold's last solution
-    for (double l2 : grid) {
-        GridScore score{l2, 0, 0};
+    auto score = [&](double l2) {
+        GridScore s{l2, 0, 0};
         for (int fold = 0; fold < cv.folds; ++fold) {
             const LabelledVectors train = fold_part(data, folds, fold, false);
             const LabelledVectors held = fold_part(data, folds, fold, true);
             SoftmaxHead& head = warm[static_cast<std::size_t>(fold)];
             head = fit_softmax_head(train, l2, head.classes > 0 ? &head : nullptr);
-            score.log_loss += mean_cross_entropy(head, held) * static_cast<double>(held.size());
+            s.log_loss += mean_cross_entropy(head, held) * static_cast<double>(held.size());
             const std::vector<int64_t> predicted = predict_classes(head, held);
-            for (std::size_t i = 0; i < predicted.size(); ++i) score.accuracy += predicted[i] == held.labels[i];
+            for (std::size_t i = 0; i < predicted.size(); ++i) s.accuracy += predicted[i] == held.labels[i];
         }
-        score.log_loss /= static_cast<double>(data.size());
-        score.accuracy /= static_cast<double>(data.size());
-        cv.scores.push_back(score);
-    }
-    const auto best = std::min_element(cv.scores.begin(), cv.scores.end(),
-                                       [](const GridScore& a, const GridScore& b) { return a.log_loss < b.log_loss; });
-    cv.best_l2 = best->l2;
+        s.log_loss /= static_cast<double>(data.size());
+        s.accuracy /= static_cast<double>(data.size());
+        cv.scores.push_back(s);
+    };
+    for (double l2 : grid) score(l2);
+    auto best = [&] {
+        return std::min_element(cv.scores.begin(), cv.scores.end(),
+                                [](const GridScore& a, const GridScore& b) { return a.log_loss < b.log_loss; });
+    };
+    // The lowest loss at the grid's largest L: the best L may lie beyond, so L grows by decades
+    // while the loss keeps falling (the warm starts carry on from the last solutions).
+    double top = *std::max_element(grid.begin(), grid.end());
+    for (int extra = 0; extra < extra_decades && top > 0 && best()->l2 == top; ++extra) score(top *= 10.0);
+    cv.best_l2 = best()->l2;
     return cv;
 }
 

@@ -18,7 +18,7 @@ struct GridScore {
 
 struct CrossValidation {
     int folds = 0;
-    std::vector<GridScore> scores{};  // one per grid value, in the grid's order
+    std::vector<GridScore> scores{};  // one per grid value, in the grid's order, then the decades above
     double best_l2 = 0;               // the lowest log_loss (the first such on a tie)
 };
 
@@ -31,7 +31,12 @@ std::vector<int> stratified_folds(const std::vector<int64_t>& labels, int64_t cl
 // An Error when some class has fewer than two vectors.
 int usable_folds(const LabelledVectors& data, int requested);
 
-CrossValidation cross_validate(const LabelledVectors& data, const std::vector<double>& grid, int requested_folds);
+// Every grid value is scored; then, while the lowest loss is at the largest L tried, 10x that L
+// is tried too, up to `extra_decades` times (0: the grid only). Not below the smallest: a weaker
+// penalty on well-separated classes only grows the weights, and there the solver's precision,
+// not the data, would decide.
+CrossValidation cross_validate(const LabelledVectors& data, const std::vector<double>& grid, int requested_folds,
+                               int extra_decades = 0);
 
 // The vectors whose fold is (or is not) `fold`.
 LabelledVectors fold_part(const LabelledVectors& data, const std::vector<int>& folds, int fold, bool held_out);

@@ -61,23 +61,46 @@ std::vector<double> newton_scores(const LabelledVectors& data, const std::vector
     return scores;
 }
 
+// The scores of every L tried (the grid, then the decades above it while the largest tried
+// scores best), each against the test's own folds and Newton fits; the choice is their argmin.
+CrossValidation checked_against_newton(const LabelledVectors& data, const std::vector<double>& grid, int folds,
+                                       int extra_decades) {
+    const CrossValidation cv = cross_validate(data, grid, folds, extra_decades);
+    std::vector<double> tried;
+    for (const GridScore& s : cv.scores) tried.push_back(s.l2);
+    const std::vector<double> expected = newton_scores(data, tried, folds);
+    EXPECT_EQ(cv.folds, folds);
+    for (std::size_t i = 0; i < tried.size(); ++i) EXPECT_NEAR(cv.scores[i].log_loss, expected[i], 1e-6) << tried[i];
+    EXPECT_EQ(cv.best_l2, tried[std::min_element(expected.begin(), expected.end()) - expected.begin()]);
+    return cv;
+}
+
 TEST(CrossValidation, ChoosesWhatIndependentFoldsAndNewtonChoose) {
     const std::vector<double> grid{1e-3, 1e-2, 1e-1, 1.0};
-    const LabelledVectors data = noisy(48, 3, 6, 1.0, 11);
-    const CrossValidation cv = cross_validate(data, grid, 4);
-    const std::vector<double> expected = newton_scores(data, grid, 4);
-    ASSERT_EQ(cv.folds, 4);
-    ASSERT_EQ(cv.scores.size(), grid.size());
-    for (std::size_t i = 0; i < grid.size(); ++i) EXPECT_NEAR(cv.scores[i].log_loss, expected[i], 1e-6) << grid[i];
-    const auto best = std::min_element(expected.begin(), expected.end()) - expected.begin();
-    EXPECT_EQ(cv.best_l2, grid[best]);
+    const CrossValidation cv = checked_against_newton(noisy(48, 3, 6, 1.0, 11), grid, 4, 0);
+    EXPECT_EQ(cv.scores.size(), grid.size());
+}
+
+// A grid that stops below the best L: the decades above are tried until the loss rises again,
+// and the L chosen is the one Newton's scores choose among them.
+TEST(CrossValidation, BestPenaltyAboveTheGridIsFoundByDecades) {
+    const CrossValidation cv = checked_against_newton(noisy(48, 3, 6, 1.0, 11), {1e-4, 1e-3}, 4, 4);
+    ASSERT_GT(cv.scores.size(), 3u);
+    ASSERT_LT(cv.scores.size(), 6u);  // stopped before the cap: the last decade scored worse
+    EXPECT_GT(cv.best_l2, 1e-3);
+    EXPECT_EQ(cv.best_l2, cv.scores[cv.scores.size() - 2].l2);
+    for (std::size_t i = 2; i < cv.scores.size(); ++i) EXPECT_DOUBLE_EQ(cv.scores[i].l2, cv.scores[i - 1].l2 * 10);
 }
 
 TEST(CrossValidation, PureNoiseLabelsChooseTheLargestPenalty) {
     // Labels unrelated to the vectors: any weight only fits noise, so the heaviest penalty
-    // (the head closest to the class frequencies) predicts held-out videos best.
+    // (the head closest to the class frequencies) predicts held-out videos best: the grid's
+    // largest, or with decades allowed, the largest of those.
     const LabelledVectors data = noisy(60, 3, 20, 0.0, 5);
     EXPECT_EQ(cross_validate(data, {1e-4, 1e-2, 1.0, 100.0}, 5).best_l2, 100.0);
+    const CrossValidation cv = cross_validate(data, {1e-4, 1e-2, 1.0, 100.0}, 5, 3);
+    ASSERT_EQ(cv.scores.size(), 7u);
+    EXPECT_EQ(cv.best_l2, 1e5);
 }
 
 TEST(CrossValidation, CleanlySeparatedClassesChooseTheSmallestPenalty) {

@@ -197,7 +197,10 @@ TEST(Fit, ValidationScoresAndCrossValidatedPenalty) {
     const FitReport r = fit(dir, o, (tmp / "new").string(), {.threads = 1});
     ASSERT_TRUE(r.l2_cross_validated);
     EXPECT_EQ(r.folds, 4);
-    ASSERT_EQ(r.cv_log_loss.size(), 3u);
+    // The grid, then (while its largest scores best) the decades above it.
+    ASSERT_GE(r.cv_log_loss.size(), 3u);
+    EXPECT_EQ(std::vector<double>(r.cv_l2.begin(), r.cv_l2.begin() + 3), o.l2_grid);
+    EXPECT_EQ(r.cv_l2.size() > 3, r.cv_log_loss[2] < r.cv_log_loss[0] && r.cv_log_loss[2] < r.cv_log_loss[1]);
     EXPECT_EQ(r.l2, r.cv_l2[std::min_element(r.cv_log_loss.begin(), r.cv_log_loss.end()) - r.cv_log_loss.begin()]);
     ASSERT_TRUE(r.val);
     EXPECT_EQ(r.val_counts, (std::vector<int64_t>{2, 2, 2}));
@@ -207,7 +210,7 @@ TEST(Fit, ValidationScoresAndCrossValidatedPenalty) {
     for (std::size_t i = 0; i < val.size(); ++i) correct += fitted.classify(val[i], 1)[0].label == kClasses[i / 2];
     EXPECT_DOUBLE_EQ(r.val->accuracy, static_cast<double>(correct) / 6.0);
     const auto json = nlohmann::json::parse(r.json);
-    EXPECT_EQ(json["l2_chosen_by"]["grid"].size(), 3u);
+    EXPECT_EQ(json["l2_chosen_by"]["grid"].size(), r.cv_l2.size());
     EXPECT_EQ(json["val"]["videos"], 6);
     EXPECT_EQ(json, nlohmann::json::parse(read_bytes(tmp / "new" / "fit_report.json")));
 }
