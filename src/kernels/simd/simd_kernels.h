@@ -32,7 +32,7 @@ struct SimdKernels {
     void (*layer_norm_u8)(const float* x, const float* gamma, const float* beta, unsigned char* y, int64_t rows,
                           int64_t dim, float eps, float levels, float* stats, float* scale, int* zero);
     // x[0, n) as u8 in that format with one scale and zero point for all of it, found in the
-    // same call: for a block another kernel has just written (it is still in cache).
+    // same call: for a tensor another kernel has just written (fc1's GELU output, attention's).
     void (*quantize_u8)(const float* x, unsigned char* q, int64_t n, float levels, float* scale, int* zero);
 };
 
