@@ -44,7 +44,7 @@ struct KernelSet {
     void (*layer_norm_u8)(const float* x, const float* gamma, const float* beta, uint8_t* y, int64_t rows,
                           int64_t dim, float eps, float levels, float* stats, float* scale, int32_t* zero) = nullptr;
     // x[0, n) as u8 in that format, with its scale and zero point found in the same call: the
-    // int8 path's product input from a block another kernel has just written (nullptr: none).
+    // int8 path's product input from a tensor another kernel has just written (nullptr: none).
     void (*quantize_u8)(const float* x, uint8_t* q, int64_t n, float levels, float* scale, int32_t* zero) = nullptr;
 };
 
