@@ -34,7 +34,6 @@ constexpr int MR = 8;       // query rows per register tile: 16 accumulators of 
 
 #include "kernels/simd/simd_vector_basics.inc"
 
-inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 // float -> bf16 bits, round to nearest even (what vcvtneps2bf16 does; NaN does not occur here).
 inline uint32_t bf16_bits(float x) {
@@ -72,9 +71,7 @@ Geometry geometry(int64_t tokens, int64_t query_rows, int64_t heads, int64_t hea
     g.padded_keys = g.key_blocks * KB;
     g.key_pairs = g.padded_keys / 2;
     g.padded_dim = round_up(head_dim, KB);
-    // As the fp32 kernel: a score tile of ~128 KB stays in L2 beside the k/v chunks.
-    const int64_t by_cache = imax(1, (32 * 1024) / (g.padded_keys * MR)) * MR;
-    g.tile_rows = imin(imin(by_cache, 8 * MR), round_up(query_rows, MR));
+    g.tile_rows = score_tile_rows(g.padded_keys, query_rows, MR, 8);
     g.tiles = (query_rows + g.tile_rows - 1) / g.tile_rows;
     return g;
 }
@@ -147,11 +144,7 @@ inline void pv_tile(const uint32_t* p, int64_t ld, const uint32_t* v, int64_t jp
 // A score row (n valid of `padded` keys) -> bf16 exp(s - rowmax) in `probs` (zeros past n);
 // returns the sum of the rounded values.
 float exp_row_bf16(const float* s, int64_t n, int64_t padded, uint16_t* probs) {
-    const int64_t vec_end = n / W * W;
-    vf m = splat(-INFINITY);
-    for (int64_t j = 0; j < vec_end; j += W) m = vmax(m, load(s + j));
-    float mx = hmax(m);
-    for (int64_t j = vec_end; j < n; ++j) mx = mx > s[j] ? mx : s[j];
+    const float mx = row_max(s, n);
     __m512 sum = _mm512_setzero_ps();
     for (int64_t j = 0; j < padded; j += W) {
         __m512 e = vexp_nonpositive(_mm512_loadu_ps(s + j) - mx);

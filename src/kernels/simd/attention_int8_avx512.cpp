@@ -37,7 +37,6 @@ constexpr float kLevels = 127.0f;  // s8 steps each side of zero
 
 #include "kernels/simd/simd_vector_basics.inc"
 
-inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 inline float inverse_of(float max_abs) { return max_abs > 0.0f ? kLevels / max_abs : 0.0f; }
 inline float scale_of(float max_abs) { return max_abs > 0.0f ? max_abs / kLevels : 0.0f; }
@@ -88,9 +87,7 @@ Geometry geometry(int64_t tokens, int64_t query_rows, int64_t heads, int64_t hea
     g.padded_keys = g.key_blocks * KB;
     g.key_quads = g.padded_keys / 4;
     g.padded_dim = round_up(head_dim, KB);
-    // As the fp32 and bf16 kernels: a score tile of ~128 KB stays in L2 beside the k/v chunks.
-    const int64_t by_cache = imax(1, (32 * 1024) / (g.padded_keys * MR)) * MR;
-    g.tile_rows = imin(imin(by_cache, 8 * MR), round_up(query_rows, MR));
+    g.tile_rows = score_tile_rows(g.padded_keys, query_rows, MR, 8);
     g.tiles = (query_rows + g.tile_rows - 1) / g.tile_rows;
     return g;
 }
@@ -199,11 +196,7 @@ inline void pv_tile(const uint32_t* p, int64_t ld, const uint32_t* v, int64_t jq
 // A score row (n valid of `padded` keys) -> u8 round(255 exp(s - rowmax)) in `probs` (zeros
 // past n); returns their sum.
 int32_t exp_row_u8(const float* s, int64_t n, int64_t padded, uint8_t* probs) {
-    const int64_t vec_end = n / W * W;
-    vf m = splat(-INFINITY);
-    for (int64_t j = 0; j < vec_end; j += W) m = vmax(m, load(s + j));
-    float mx = hmax(m);
-    for (int64_t j = vec_end; j < n; ++j) mx = mx > s[j] ? mx : s[j];
+    const float mx = row_max(s, n);
     __m512i sum = _mm512_setzero_si512();
     const __m512 levels = _mm512_set1_ps(255.0f);
     for (int64_t j = 0; j < padded; j += W) {
