@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "test_support.h"
+#include "vivid/vivid.h"
 
 namespace vivid::test {
 
@@ -157,6 +158,15 @@ std::vector<float> random_normal(std::size_t n, unsigned seed, float scale) {
     std::vector<float> v(n);
     for (float& x : v) x = dist(rng);
     return v;
+}
+
+std::string error_message_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
 }
 
 }  // namespace vivid::test

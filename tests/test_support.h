@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,5 +52,7 @@ std::string read_bytes(const std::filesystem::path& path);
 std::string read_fifo(const std::filesystem::path& fifo, double seconds = 20);
 // n values from a normal(0, scale) generator seeded with `seed` (the same on every machine).
 std::vector<float> random_normal(std::size_t n, unsigned seed, float scale = 1.0f);
+// The message of the vivid::Error that f throws, or "(no error)".
+std::string error_message_of(const std::function<void()>& f);
 
 }  // namespace vivid::test

@@ -71,12 +71,7 @@ std::string edited_config(const std::string& name, const test::TempDir& dir, con
 }
 
 std::string conversion_error(const ConvertOptions& r) {
-    try {
-        convert_checkpoint(r);
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
+    return test::error_message_of([&] { convert_checkpoint(r); });
 }
 
 TEST(FactorisedConversion, FixturesConvertBitForBitWithTheirConfig) {

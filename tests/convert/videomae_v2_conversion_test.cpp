@@ -36,12 +36,7 @@ Tensor expected_tensor(const std::string& name, const std::string& key) {
 }
 
 std::string conversion_error(const ConvertOptions& r) {
-    try {
-        convert_checkpoint(r);
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "no error";
+    return test::error_message_of([&] { convert_checkpoint(r); });
 }
 
 class V2File : public ::testing::TestWithParam<const char*> {};

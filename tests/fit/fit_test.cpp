@@ -176,15 +176,6 @@ TEST(Fit, SeveralClipsAveragedPerVideo) {
               1e-4);
 }
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 TEST(Fit, ValidationScoresAndCrossValidatedPenalty) {
     const std::string dir = folder_of("videomae_tiny_finetuned");
     TempDir tmp;
@@ -245,26 +236,26 @@ TEST(Fit, BadInputsLeaveNoFolder) {
     fs::create_directories(tmp / "train" / "gamma");
     write_bytes(tmp / "train" / "gamma" / "broken.mp4", "not a video");
     o.train.folders = {(tmp / "train").string()};
-    EXPECT_NE(error_of([&] { fit(dir, o, out); }).find("class 'gamma': has no training video left"), std::string::npos);
+    EXPECT_NE(error_message_of([&] { fit(dir, o, out); }).find("class 'gamma': has no training video left"), std::string::npos);
     EXPECT_FALSE(fs::exists(out));
     // A validation label the training videos do not have.
     fs::remove_all(tmp / "train" / "gamma");
     write_set(tmp / "val", 1, 10, 5);
     o.val.folders = {(tmp / "val").string()};
-    EXPECT_NE(error_of([&] { fit(dir, o, out); }).find("has the label 'gamma', which no training video has"),
+    EXPECT_NE(error_message_of([&] { fit(dir, o, out); }).find("has the label 'gamma', which no training video has"),
               std::string::npos);
     EXPECT_FALSE(fs::exists(out));
     // A pre-training folder has no classifier to replace.
     o.val.folders.clear();
     const std::string pretraining = folder_of("videomae_tiny_pretrain_raw");
-    EXPECT_EQ(error_of([&] { fit(pretraining, o, out); }),
+    EXPECT_EQ(error_message_of([&] { fit(pretraining, o, out); }),
               pretraining + ": is a pre-training model (VideoMAEForPreTraining): it has no classifier to replace; fit a "
                             "fine-tuned model's folder");
     EXPECT_FALSE(fs::exists(out));
     // An existing non-empty output is not replaced unless asked.
     fs::create_directories(out);
     write_bytes(fs::path(out) / "keep", "x");
-    EXPECT_NE(error_of([&] { fit(dir, o, out); }).find("exists and is not empty"), std::string::npos);
+    EXPECT_NE(error_message_of([&] { fit(dir, o, out); }).find("exists and is not empty"), std::string::npos);
     EXPECT_EQ(read_bytes(fs::path(out) / "keep"), "x");
 }
 

@@ -12,15 +12,6 @@ void touch(const std::filesystem::path& p) {
     write_bytes(p, "x");
 }
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 TEST(TrainingSet, ClassFoldersGiveSortedLabelledVideos) {
     TempDir tmp;
     touch(tmp / "train" / "walk" / "b.mp4");
@@ -48,26 +39,26 @@ TEST(TrainingSet, ListPathsAreRelativeToTheListsFolder) {
 TEST(TrainingSet, BadInputsAreOneClearLine) {
     TempDir tmp;
     touch(tmp / "one" / "only" / "a.mp4");
-    EXPECT_EQ(error_of([&] { class_names(read_labelled_videos({{(tmp / "one").string()}, {}}, "training")); }),
+    EXPECT_EQ(error_message_of([&] { class_names(read_labelled_videos({{(tmp / "one").string()}, {}}, "training")); }),
               "class 'only': is the only class of the training videos; a classifier needs at least two");
     std::filesystem::create_directories(tmp / "empty" / "a");
     touch(tmp / "empty" / "b" / "v.mp4");
-    EXPECT_EQ(error_of([&] { read_labelled_videos({{(tmp / "empty").string()}, {}}, "training"); }),
+    EXPECT_EQ(error_message_of([&] { read_labelled_videos({{(tmp / "empty").string()}, {}}, "training"); }),
               (tmp / "empty" / "a").string() + ": is an empty class folder: it holds no videos");
     touch(tmp / "loose" / "a" / "v.mp4");
     touch(tmp / "loose" / "stray.mp4");
-    EXPECT_EQ(error_of([&] { read_labelled_videos({{(tmp / "loose").string()}, {}}, "training"); }),
+    EXPECT_EQ(error_message_of([&] { read_labelled_videos({{(tmp / "loose").string()}, {}}, "training"); }),
               (tmp / "loose" / "stray.mp4").string() + ": lies outside the class folders (put each video in its class's sub-folder)");
-    EXPECT_NE(error_of([&] { read_labelled_videos({{(tmp / "missing").string()}, {}}, "training"); }).find("is not a folder"),
+    EXPECT_NE(error_message_of([&] { read_labelled_videos({{(tmp / "missing").string()}, {}}, "training"); }).find("is not a folder"),
               std::string::npos);
     write_bytes(tmp / "bad.jsonl", "{\"path\": \"a.mp4\", \"label\": 3}\n");
-    EXPECT_EQ(error_of([&] { read_labelled_videos({{}, {(tmp / "bad.jsonl").string()}}, "training"); }),
+    EXPECT_EQ(error_message_of([&] { read_labelled_videos({{}, {(tmp / "bad.jsonl").string()}}, "training"); }),
               (tmp / "bad.jsonl").string() + ":1: is not a JSON object {\"path\": string, \"label\": string}");
     write_bytes(tmp / "twice.jsonl", "{\"path\": \"a.mp4\", \"label\": \"x\"}\n{\"path\": \"a.mp4\", \"label\": \"y\"}\n");
-    EXPECT_NE(error_of([&] { read_labelled_videos({{}, {(tmp / "twice.jsonl").string()}}, "training"); })
+    EXPECT_NE(error_message_of([&] { read_labelled_videos({{}, {(tmp / "twice.jsonl").string()}}, "training"); })
                   .find("already labelled 'x'"),
               std::string::npos);
-    EXPECT_EQ(error_of([&] { class_ids({{"v.mp4", "run"}}, {"fall", "walk"}); }),
+    EXPECT_EQ(error_message_of([&] { class_ids({{"v.mp4", "run"}}, {"fall", "walk"}); }),
               "v.mp4: has the label 'run', which no training video has (the classes: fall, walk)");
 }
 

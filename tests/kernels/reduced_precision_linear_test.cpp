@@ -156,6 +156,21 @@ TEST(ReducedPrecisionLinear, Bf16InputsAndOutputsWithoutConversionPasses) {
     }
 }
 
+// LayerNorm (biased variance, eps 1e-6) of `rows` rows of x, in double.
+std::vector<double> layer_norm_in_double(const std::vector<float>& x, const std::vector<float>& g,
+                                         const std::vector<float>& b, int64_t rows, int64_t dim) {
+    std::vector<double> y(rows * dim);
+    for (int64_t r = 0; r < rows; ++r) {
+        double mean = 0, var = 0;
+        for (int64_t i = 0; i < dim; ++i) mean += x[r * dim + i];
+        mean /= dim;
+        for (int64_t i = 0; i < dim; ++i) var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean);
+        const double inv = 1.0 / std::sqrt(var / dim + 1e-6);
+        for (int64_t i = 0; i < dim; ++i) y[r * dim + i] = (x[r * dim + i] - mean) * inv * g[i] + b[i];
+    }
+    return y;
+}
+
 TEST(ReducedPrecisionLinear, LayerNormWritesBf16RoundedToNearest) {
     const KernelSet& k = optimized_kernels();
     ASSERT_NE(k.layer_norm_bf16, nullptr);
@@ -164,20 +179,13 @@ TEST(ReducedPrecisionLinear, LayerNormWritesBf16RoundedToNearest) {
         const auto x = random_normal(rows * dim, 5, 2.0f), g = random_normal(dim, 6), b = random_normal(dim, 7);
         std::vector<uint16_t> y(rows * dim);
         k.layer_norm_bf16(x.data(), g.data(), b.data(), y.data(), rows, dim, 1e-6f);
+        const std::vector<double> want = layer_norm_in_double(x, g, b, rows, dim);
         double worst = 0;
-        for (int64_t r = 0; r < rows; ++r) {
-            double mean = 0, var = 0;
-            for (int64_t i = 0; i < dim; ++i) mean += x[r * dim + i];
-            mean /= dim;
-            for (int64_t i = 0; i < dim; ++i) var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean);
-            const double inv = 1.0 / std::sqrt(var / dim + 1e-6);
-            for (int64_t i = 0; i < dim; ++i) {
-                const double want = (x[r * dim + i] - mean) * inv * g[i] + b[i];
-                const uint32_t bits = static_cast<uint32_t>(y[r * dim + i]) << 16;
-                float got;
-                std::memcpy(&got, &bits, 4);
-                worst = std::max(worst, std::fabs(got - want) / std::max(1e-3, std::fabs(want)));
-            }
+        for (int64_t i = 0; i < rows * dim; ++i) {
+            const uint32_t bits = static_cast<uint32_t>(y[i]) << 16;
+            float got;
+            std::memcpy(&got, &bits, 4);
+            worst = std::max(worst, std::fabs(got - want[i]) / std::max(1e-3, std::fabs(want[i])));
         }
         EXPECT_LT(worst, 4.0 / 256) << dim;  // half a bf16 step (2^-9) plus float32 LayerNorm noise
     }
@@ -198,19 +206,11 @@ TEST(ReducedPrecisionLinear, LayerNormWritesU8WithItsScaleAndZeroPoint) {
                 int zero = -1;
                 simd->layer_norm_u8(x.data(), g.data(), b.data(), y.data(), rows, dim, 1e-6f, levels, stats.data(),
                                     &scale, &zero);
-                std::vector<double> want(rows * dim);
+                const std::vector<double> want = layer_norm_in_double(x, g, b, rows, dim);
                 double lo = 0, hi = 0;
-                for (int64_t r = 0; r < rows; ++r) {
-                    double mean = 0, var = 0;
-                    for (int64_t i = 0; i < dim; ++i) mean += x[r * dim + i];
-                    mean /= dim;
-                    for (int64_t i = 0; i < dim; ++i) var += (x[r * dim + i] - mean) * (x[r * dim + i] - mean);
-                    const double inv = 1.0 / std::sqrt(var / dim + 1e-6);
-                    for (int64_t i = 0; i < dim; ++i) {
-                        const double v = want[r * dim + i] = (x[r * dim + i] - mean) * inv * g[i] + b[i];
-                        lo = std::min(lo, v);
-                        hi = std::max(hi, v);
-                    }
+                for (double v : want) {
+                    lo = std::min(lo, v);
+                    hi = std::max(hi, v);
                 }
                 const std::string where = std::string(simd->isa) + " levels " + std::to_string(levels) + " rows " +
                                           std::to_string(rows) + " dim " + std::to_string(dim);
